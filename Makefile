@@ -1,0 +1,27 @@
+# The two commands that do everything on a fresh Debian machine:
+#   make demo   run the main job on the example that ships with the project
+#   make test   install what is missing, build, run every Swift and Python test
+SWIFT_FLAGS := -c release -Xswiftc -enable-testing
+MLFF := .build/release/mlff
+
+.PHONY: demo test bootstrap build bench-setup clean
+
+bootstrap:
+	scripts/bootstrap
+
+build: bootstrap
+	swift build $(SWIFT_FLAGS)
+
+test: bootstrap
+	swift build $(SWIFT_FLAGS) --build-tests
+	swift test $(SWIFT_FLAGS) --skip-build --parallel --num-workers 2
+	MLFF_BIN=$(abspath $(MLFF)) .venv/bin/python -m pytest -q python/tests
+
+demo: bootstrap
+	scripts/demo
+
+bench-setup:
+	scripts/bootstrap --bench
+
+clean:
+	rm -rf .build runs/demo

@@ -1,0 +1,84 @@
+// swift-tools-version:6.0
+// MLFF Distiller: distil a large machine-learned force field into a small, fast PaiNN student.
+import PackageDescription
+
+let package = Package(
+  name: "MLFFDistiller",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "mlff", targets: ["mlff"]),
+    .library(name: "Atomistic", targets: ["Atomistic"]),
+    .library(name: "Autodiff", targets: ["Autodiff"]),
+    .library(name: "Potentials", targets: ["Potentials"]),
+    .library(name: "PaiNN", targets: ["PaiNN"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+  ],
+  targets: [
+    // MARK: C shims (system libraries found with pkg-config)
+    .systemLibrary(
+      name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev", "pkg-config"])]),
+    .systemLibrary(
+      name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+      providers: [.apt(["libhdf5-dev", "pkg-config"])]),
+
+    // MARK: Core layers
+    .target(
+      name: "Atomistic",
+      dependencies: [.product(name: "Collections", package: "swift-collections")]),
+    .target(
+      name: "Autodiff",
+      dependencies: [
+        .target(name: "CBLAS", condition: .when(platforms: [.linux])),
+        .product(name: "Numerics", package: "swift-numerics"),
+      ]),
+    .target(name: "Reporting"),
+    .target(name: "Potentials", dependencies: ["Atomistic"]),
+    .target(name: "PotentialTesting", dependencies: ["Atomistic", "Potentials"]),
+
+    // MARK: Student, teacher, data
+    .target(name: "PaiNN", dependencies: ["Autodiff", "Atomistic", "Potentials"]),
+    .target(name: "Teacher", dependencies: ["Atomistic", "Potentials"]),
+    .target(name: "Datasets", dependencies: ["Atomistic", "CHDF5"]),
+
+    // MARK: Training, dynamics, the whole chain
+    .target(
+      name: "Training",
+      dependencies: ["Autodiff", "Atomistic", "Potentials", "PaiNN", "Datasets", "Reporting"]),
+    .target(name: "Dynamics", dependencies: ["Atomistic", "Potentials", "Reporting"]),
+    .target(
+      name: "Distillation",
+      dependencies: [
+        "Atomistic", "Potentials", "PaiNN", "Teacher", "Datasets", "Training", "Dynamics",
+        "Reporting", .product(name: "TOMLKit", package: "TOMLKit"),
+      ]),
+
+    // MARK: Command line
+    .executableTarget(
+      name: "mlff",
+      dependencies: [
+        "Atomistic", "Autodiff", "Potentials", "PaiNN", "Teacher", "Datasets", "Training",
+        "Dynamics", "Reporting", "Distillation",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    // MARK: Tests
+    .testTarget(name: "AtomisticTests", dependencies: ["Atomistic"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
+    .testTarget(name: "PotentialsTests", dependencies: ["Atomistic", "Potentials", "PotentialTesting"]),
+    .testTarget(name: "PaiNNTests", dependencies: ["Atomistic", "Autodiff", "Potentials", "PotentialTesting", "PaiNN"]),
+    .testTarget(name: "TeacherTests", dependencies: ["Atomistic", "Potentials", "Teacher"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Atomistic", "Datasets"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Atomistic", "PaiNN", "Datasets", "Training"]),
+    .testTarget(name: "DynamicsTests", dependencies: ["Atomistic", "Potentials", "Dynamics", "PaiNN"]),
+    .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+    .testTarget(name: "DistillationTests", dependencies: ["Atomistic", "Distillation"]),
+    .testTarget(name: "CLITests", dependencies: ["Atomistic"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

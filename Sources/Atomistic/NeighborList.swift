@@ -1,0 +1,147 @@
+/// All pairs of atoms closer than a cutoff, including periodic images.
+///
+/// Edge e joins `centers[e]` (i) to `neighbors[e]` (j) in the image shifted by `shifts[e]` (S):
+/// `r_ij = R[j] − R[i] + S·cell` with S an integer triple multiplying the rows of the cell.
+/// Both directions of every pair are listed; an atom is its own neighbour only through a
+/// non-zero shift. Distances are strictly below the cutoff.
+public struct NeighborList: Sendable, Hashable {
+  /// i of each edge, [nEdges].
+  public var centers: [Int32]
+  /// j of each edge, [nEdges].
+  public var neighbors: [Int32]
+  /// Cell shift S of each edge, [nEdges]; zero along non-periodic directions.
+  public var shifts: [SIMD3<Int32>]
+
+  public init(centers: [Int32] = [], neighbors: [Int32] = [], shifts: [SIMD3<Int32>] = []) {
+    precondition(centers.count == neighbors.count && centers.count == shifts.count)
+    self.centers = centers
+    self.neighbors = neighbors
+    self.shifts = shifts
+  }
+
+  /// Number of directed edges.
+  public var count: Int { centers.count }
+
+  /// Edge vector `r_ij = R[j] − R[i] + S·cell` of edge e, Å.
+  @inlinable
+  public func vector(_ e: Int, in structure: Structure) -> SIMD3<Double> {
+    let s = SIMD3<Double>(shifts[e])
+    return structure.positions[Int(neighbors[e])] - structure.positions[Int(centers[e])]
+      + s.x * structure.cell.a1 + s.y * structure.cell.a2 + s.z * structure.cell.a3
+  }
+
+  /// Edges sorted by (i, j, S) — a canonical order for comparing two lists.
+  public func sorted() -> NeighborList {
+    let order = (0..<count).sorted { a, b in
+      if centers[a] != centers[b] { return centers[a] < centers[b] }
+      if neighbors[a] != neighbors[b] { return neighbors[a] < neighbors[b] }
+      let sa = shifts[a], sb = shifts[b]
+      if sa.x != sb.x { return sa.x < sb.x }
+      if sa.y != sb.y { return sa.y < sb.y }
+      return sa.z < sb.z
+    }
+    return NeighborList(
+      centers: order.map { centers[$0] }, neighbors: order.map { neighbors[$0] },
+      shifts: order.map { shifts[$0] })
+  }
+}
+
+/// Why a neighbour list cannot be built.
+public enum NeighborListError: Error, CustomStringConvertible, Equatable {
+  /// The cutoff is zero, negative or not finite.
+  case invalidCutoff(Double)
+  /// A periodic direction has a (near-)zero-length or linearly dependent lattice vector.
+  case degenerateCell(String)
+
+  public var description: String {
+    switch self {
+    case .invalidCutoff(let c):
+      return "neighbour-list cutoff must be a positive finite number of Å, got \(c)"
+    case .degenerateCell(let why):
+      return "cannot build a periodic neighbour list: \(why); give the structure a cell with three independent lattice vectors or set pbc to false"
+    }
+  }
+}
+
+/// Wraps periodic fractional coordinates into [0, 1) and returns the integer offsets removed.
+///
+/// For atom k, `R[k] = R'[k] + n[k]·cell` with `R'` the wrapped position. Non-periodic
+/// directions are left alone (offset 0).
+func wrapForNeighborSearch(_ structure: Structure) throws -> (wrapped: [SIMD3<Double>], offsets: [SIMD3<Int32>]) {
+  guard structure.isPeriodic else {
+    return (structure.positions, Array(repeating: .zero, count: structure.count))
+  }
+  guard let (b1, b2, b3) = structure.cell.reciprocal else {
+    throw NeighborListError.degenerateCell("the cell has zero volume")
+  }
+  var wrapped = structure.positions
+  var offsets = [SIMD3<Int32>](repeating: .zero, count: structure.count)
+  let cell = structure.cell
+  for k in 0..<structure.count {
+    let r = structure.positions[k]
+    var f = SIMD3(dot(r, b1), dot(r, b2), dot(r, b3))
+    var n = SIMD3<Int32>.zero
+    for d in 0..<3 where structure.pbc[d] {
+      let fl = f[d].rounded(.down)
+      n[d] = Int32(fl)
+      f[d] -= fl
+    }
+    if n != .zero {
+      wrapped[k] = r - (Double(n.x) * cell.a1 + Double(n.y) * cell.a2 + Double(n.z) * cell.a3)
+    }
+    offsets[k] = n
+  }
+  return (wrapped, offsets)
+}
+
+/// The reference neighbour list: every pair against every image in range, O(N²·images).
+///
+/// Obviously correct and slow; the fast cell-list path is tested against it.
+/// - Parameters:
+///   - structure: atoms, cell and pbc.
+///   - cutoff: pairs with |r_ij| < cutoff are listed, Å.
+public func bruteForceNeighborList(_ structure: Structure, cutoff: Double) throws -> NeighborList {
+  guard cutoff > 0, cutoff.isFinite else { throw NeighborListError.invalidCutoff(cutoff) }
+  let (wrapped, offsets) = try wrapForNeighborSearch(structure)
+  var range = SIMD3<Int32>.zero
+  if structure.isPeriodic {
+    let (b1, b2, b3) = structure.cell.reciprocal!
+    let b = [b1, b2, b3]
+    for d in 0..<3 where structure.pbc[d] {
+      // Planes normal to b_d are 1/|b_d| apart; wrapped fractional differences are below 1.
+      range[d] = Int32((cutoff * length(b[d])).rounded(.up)) + 1
+    }
+  }
+  let cell = structure.cell
+  let cutoff2 = cutoff * cutoff
+  var list = NeighborList()
+  let n = structure.count
+  for s1 in -range.x...range.x {
+    for s2 in -range.y...range.y {
+      for s3 in -range.z...range.z {
+        let t = Double(s1) * cell.a1 + Double(s2) * cell.a2 + Double(s3) * cell.a3
+        let isZero = s1 == 0 && s2 == 0 && s3 == 0
+        for i in 0..<n {
+          for j in 0..<n {
+            if isZero && i == j { continue }
+            let d = wrapped[j] - wrapped[i] + t
+            if dot(d, d) < cutoff2 {
+              list.centers.append(Int32(i))
+              list.neighbors.append(Int32(j))
+              list.shifts.append(SIMD3(s1, s2, s3) &- offsets[j] &+ offsets[i])
+            }
+          }
+        }
+      }
+    }
+  }
+  return list
+}
+
+/// The neighbour list used everywhere: the fast path, equal (as a set) to the brute-force one.
+/// - Parameters:
+///   - structure: atoms, cell and pbc.
+///   - cutoff: pairs with |r_ij| < cutoff are listed, Å.
+public func neighborList(_ structure: Structure, cutoff: Double) throws -> NeighborList {
+  try bruteForceNeighborList(structure, cutoff: cutoff)
+}

@@ -1,0 +1,1 @@
+// Module Autodiff: see ARCHITECTURE.md for what it owns.

@@ -1,0 +1,1 @@
+// Module Datasets: see ARCHITECTURE.md for what it owns.

@@ -1,0 +1,1 @@
+// Module Distillation: see ARCHITECTURE.md for what it owns.

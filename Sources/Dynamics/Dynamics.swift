@@ -1,0 +1,1 @@
+// Module Dynamics: see ARCHITECTURE.md for what it owns.

@@ -1,0 +1,1 @@
+// Module PaiNN: see ARCHITECTURE.md for what it owns.

@@ -1,0 +1,1 @@
+// Module PotentialTesting: see ARCHITECTURE.md for what it owns.

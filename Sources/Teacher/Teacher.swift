@@ -1,0 +1,1 @@
+// Module Teacher: see ARCHITECTURE.md for what it owns.

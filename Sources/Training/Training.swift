@@ -1,0 +1,1 @@
+// Module Training: see ARCHITECTURE.md for what it owns.
