@@ -14,7 +14,7 @@ build: bootstrap
 
 test: bootstrap
 	swift build $(SWIFT_FLAGS) --build-tests
-	swift test $(SWIFT_FLAGS) --skip-build --parallel --num-workers 2
+	swift test $(SWIFT_FLAGS) --skip-build
 	MLFF_BIN=$(abspath $(MLFF)) .venv/bin/python -m pytest -q python/tests
 
 demo: bootstrap
