@@ -52,75 +52,47 @@ public enum NeighborListError: Error, CustomStringConvertible, Equatable {
   case invalidCutoff(Double)
   /// A periodic direction has a (near-)zero-length or linearly dependent lattice vector.
   case degenerateCell(String)
+  /// Atom `atom` (0-based) has a position that cannot be placed in the cell; the string says why.
+  case invalidPosition(atom: Int, String)
 
   public var description: String {
     switch self {
     case .invalidCutoff(let c):
       return "neighbour-list cutoff must be a positive finite number of Å, got \(c)"
     case .degenerateCell(let why):
-      return "cannot build a periodic neighbour list: \(why); give the structure a cell with three independent lattice vectors or set pbc to false"
+      return "cannot build a periodic neighbour list: \(why); give the structure a cell with independent lattice vectors along its periodic directions or set pbc to false"
+    case .invalidPosition(let atom, let why):
+      return "cannot build a neighbour list: atom \(atom + 1) (1-based) is unusable because \(why); check the positions of the structure"
     }
   }
-}
-
-/// Wraps periodic fractional coordinates into [0, 1) and returns the integer offsets removed.
-///
-/// For atom k, `R[k] = R'[k] + n[k]·cell` with `R'` the wrapped position. Non-periodic
-/// directions are left alone (offset 0).
-func wrapForNeighborSearch(_ structure: Structure) throws -> (wrapped: [SIMD3<Double>], offsets: [SIMD3<Int32>]) {
-  guard structure.isPeriodic else {
-    return (structure.positions, Array(repeating: .zero, count: structure.count))
-  }
-  guard let (b1, b2, b3) = structure.cell.reciprocal else {
-    throw NeighborListError.degenerateCell("the cell has zero volume")
-  }
-  var wrapped = structure.positions
-  var offsets = [SIMD3<Int32>](repeating: .zero, count: structure.count)
-  let cell = structure.cell
-  for k in 0..<structure.count {
-    let r = structure.positions[k]
-    var f = SIMD3(dot(r, b1), dot(r, b2), dot(r, b3))
-    var n = SIMD3<Int32>.zero
-    for d in 0..<3 where structure.pbc[d] {
-      let fl = f[d].rounded(.down)
-      n[d] = Int32(fl)
-      f[d] -= fl
-    }
-    if n != .zero {
-      wrapped[k] = r - (Double(n.x) * cell.a1 + Double(n.y) * cell.a2 + Double(n.z) * cell.a3)
-    }
-    offsets[k] = n
-  }
-  return (wrapped, offsets)
 }
 
 /// The reference neighbour list: every pair against every image in range, O(N²·images).
 ///
-/// Obviously correct and slow; the fast cell-list path is tested against it.
+/// Obviously correct and slow; the fast cell-list path is tested against it. Edge vectors are
+/// computed as `wrapped[j] − wrapped[i] + S'·cell` exactly as the fast path does, so both agree
+/// bit for bit on which pairs lie inside the cutoff.
 /// - Parameters:
 ///   - structure: atoms, cell and pbc.
 ///   - cutoff: pairs with |r_ij| < cutoff are listed, Å.
 public func bruteForceNeighborList(_ structure: Structure, cutoff: Double) throws -> NeighborList {
   guard cutoff > 0, cutoff.isFinite else { throw NeighborListError.invalidCutoff(cutoff) }
-  let (wrapped, offsets) = try wrapForNeighborSearch(structure)
+  let frame = try NeighborSearchFrame(structure)
+  let wrapped = frame.wrapped, offsets = frame.offsets
   var range = SIMD3<Int32>.zero
-  if structure.isPeriodic {
-    let (b1, b2, b3) = structure.cell.reciprocal!
-    let b = [b1, b2, b3]
-    for d in 0..<3 where structure.pbc[d] {
-      // Planes normal to b_d are 1/|b_d| apart; wrapped fractional differences are below 1.
-      range[d] = Int32((cutoff * length(b[d])).rounded(.up)) + 1
-    }
+  for d in 0..<3 where frame.isPeriodic(d) {
+    // Planes normal to b_d are 1/|b_d| apart; wrapped fractional differences are at most 1.
+    range[d] = Int32((cutoff * length(frame.reciprocalRow(d))).rounded(.up)) + 1
   }
-  let cell = structure.cell
   let cutoff2 = cutoff * cutoff
   var list = NeighborList()
   let n = structure.count
   for s1 in -range.x...range.x {
     for s2 in -range.y...range.y {
       for s3 in -range.z...range.z {
-        let t = Double(s1) * cell.a1 + Double(s2) * cell.a2 + Double(s3) * cell.a3
-        let isZero = s1 == 0 && s2 == 0 && s3 == 0
+        let image = SIMD3(s1, s2, s3)
+        let t = frame.translation(image)
+        let isZero = image == .zero
         for i in 0..<n {
           for j in 0..<n {
             if isZero && i == j { continue }
@@ -128,7 +100,7 @@ public func bruteForceNeighborList(_ structure: Structure, cutoff: Double) throw
             if dot(d, d) < cutoff2 {
               list.centers.append(Int32(i))
               list.neighbors.append(Int32(j))
-              list.shifts.append(SIMD3(s1, s2, s3) &- offsets[j] &+ offsets[i])
+              list.shifts.append(image &- offsets[j] &+ offsets[i])
             }
           }
         }
@@ -138,10 +110,14 @@ public func bruteForceNeighborList(_ structure: Structure, cutoff: Double) throw
   return list
 }
 
-/// The neighbour list used everywhere: the fast path, equal (as a set) to the brute-force one.
+/// The neighbour list used everywhere: an O(N) cell list, equal (as a set) to the brute-force one.
+///
+/// Edges come grouped by center, centers in increasing order.
 /// - Parameters:
 ///   - structure: atoms, cell and pbc.
 ///   - cutoff: pairs with |r_ij| < cutoff are listed, Å.
+/// - Throws: `NeighborListError` for a bad cutoff, a degenerate periodic cell or a position
+///   that is not finite.
 public func neighborList(_ structure: Structure, cutoff: Double) throws -> NeighborList {
-  try bruteForceNeighborList(structure, cutoff: cutoff)
+  try CellList(structure, cutoff: cutoff).neighborList()
 }

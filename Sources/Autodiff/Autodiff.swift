@@ -1,1 +1,0 @@
-// Module Autodiff: see ARCHITECTURE.md for what it owns.

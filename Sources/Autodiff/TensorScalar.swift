@@ -1,0 +1,109 @@
+import RealModule
+
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CBLAS
+#endif
+
+/// A scalar type a `Tensor` can hold: `Float` (training, inference) or `Double` (gradient
+/// checks, high-accuracy evaluation).
+///
+/// The underscored requirements are the engine's inner loops. Each conforming type forwards
+/// them to one generic implementation, so that the loops are compiled (and vectorised) for
+/// the concrete type while the tensor code above them stays generic.
+public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Sendable {
+  /// `y[i] = op(x[i])` for `i` in `0..<count`.
+  static func _unary(
+    _ op: UnaryKernel<Self>, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>,
+    _ count: Int)
+  /// `y[i] = a[i·aStride] op b[i·bStride]`, strides 0 (a broadcast scalar) or 1.
+  static func _binary(
+    _ op: BinaryKernel, _ a: UnsafePointer<Self>, _ aStride: Int, _ b: UnsafePointer<Self>,
+    _ bStride: Int, _ y: UnsafeMutablePointer<Self>, _ count: Int)
+  /// `y[i] += x[i]`.
+  static func _accumulate(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, _ count: Int)
+  /// `Σ x[i]`.
+  static func _sum(_ x: UnsafePointer<Self>, _ count: Int) -> Self
+  /// Row-major `C = op(A)·op(B)` (BLAS gemm with α = 1, β = 0).
+  static func _gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
+    _ c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+/// An elementwise function of one tensor, with its constant parameter where it has one.
+public enum UnaryKernel<Scalar: TensorScalar>: Sendable {
+  case negate, exp, log, sin, cos, sqrt, tanh, sigmoid, square
+  /// x·σ(x)
+  case silu
+  /// d/dx silu = σ(1 + x(1 − σ))
+  case siluDerivative
+  /// d²/dx² silu = σ(1 − σ)(2 + x(1 − 2σ))
+  case siluSecondDerivative
+  /// x^p
+  case power(Scalar)
+  /// s·x
+  case scale(Scalar)
+  /// x + s
+  case shift(Scalar)
+}
+
+/// An elementwise arithmetic operation of two tensors.
+public enum BinaryKernel: Sendable {
+  case add, subtract, multiply, divide
+}
+
+extension Float: TensorScalar {
+  public static func _unary(
+    _ op: UnaryKernel<Float>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    _ count: Int
+  ) { unaryLoop(op, x, y, count) }
+  public static func _binary(
+    _ op: BinaryKernel, _ a: UnsafePointer<Float>, _ aStride: Int, _ b: UnsafePointer<Float>,
+    _ bStride: Int, _ y: UnsafeMutablePointer<Float>, _ count: Int
+  ) { binaryLoop(op, a, aStride, b, bStride, y, count) }
+  public static func _accumulate(
+    _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ count: Int
+  ) { accumulateLoop(x, y, count) }
+  public static func _sum(_ x: UnsafePointer<Float>, _ count: Int) -> Float { sumLoop(x, count) }
+  public static func _gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+    _ c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    cblas_sgemm(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+      blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), 0, c, blasInt(ldc))
+  }
+}
+
+extension Double: TensorScalar {
+  public static func _unary(
+    _ op: UnaryKernel<Double>, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>,
+    _ count: Int
+  ) { unaryLoop(op, x, y, count) }
+  public static func _binary(
+    _ op: BinaryKernel, _ a: UnsafePointer<Double>, _ aStride: Int, _ b: UnsafePointer<Double>,
+    _ bStride: Int, _ y: UnsafeMutablePointer<Double>, _ count: Int
+  ) { binaryLoop(op, a, aStride, b, bStride, y, count) }
+  public static func _accumulate(
+    _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, _ count: Int
+  ) { accumulateLoop(x, y, count) }
+  public static func _sum(_ x: UnsafePointer<Double>, _ count: Int) -> Double { sumLoop(x, count) }
+  public static func _gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
+    _ c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    cblas_dgemm(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+      blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), 0, c, blasInt(ldc))
+  }
+}
+
+#if canImport(Accelerate)
+@inline(__always) func blasInt(_ n: Int) -> Int32 { Int32(n) }
+#else
+@inline(__always) func blasInt(_ n: Int) -> blasint { blasint(n) }
+#endif

@@ -1,0 +1,75 @@
+import Foundation
+
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CBLAS
+#endif
+
+/// Thread settings of the tensor engine.
+public enum TensorThreads {
+  nonisolated(unsafe) private static var _elementwise = ProcessInfo.processInfo.activeProcessorCount
+
+  /// How many threads large elementwise ops are spread over (default: the active
+  /// processor count). Set once at start-up, before tensors are computed.
+  public static var elementwiseThreads: Int {
+    get { _elementwise }
+    set { _elementwise = max(1, newValue) }
+  }
+
+  /// Sets the number of threads BLAS (OpenBLAS on Linux) uses for matrix products.
+  public static func setBLASThreads(_ count: Int) {
+    #if !canImport(Accelerate)
+    openblas_set_num_threads(Int32(max(1, count)))
+    #endif
+  }
+
+  /// The number of threads BLAS uses for matrix products (1 where it cannot be queried).
+  public static var blasThreads: Int {
+    #if canImport(Accelerate)
+    return 1
+    #else
+    return Int(openblas_get_num_threads())
+    #endif
+  }
+}
+
+/// Elementwise work of `count` items below which one thread is used.
+let parallelThreshold = 1 << 15
+
+/// Runs `body` over `0..<count` split in contiguous chunks, on several threads when `count`
+/// is large. `body` receives each chunk's range.
+@inline(__always)
+func parallelChunks(_ count: Int, minimum: Int = parallelThreshold, _ body: (Range<Int>) -> Void) {
+  let threads = TensorThreads.elementwiseThreads
+  if count < minimum || threads < 2 {
+    body(0..<count)
+    return
+  }
+  let chunks = min(threads, (count + minimum / 2 - 1) / (minimum / 2))
+  let per = (count + chunks - 1) / chunks
+  withoutActuallyEscaping(body) { body in
+    // The chunks write disjoint ranges; the caller guarantees that.
+    let shared = UncheckedSendable(body)
+    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+      let lo = c * per
+      let hi = min(count, lo + per)
+      if lo < hi { shared.value(lo..<hi) }
+    }
+  }
+}
+
+/// A value handed to other threads where the code guarantees no data race.
+struct UncheckedSendable<T>: @unchecked Sendable {
+  let value: T
+  init(_ value: T) { self.value = value }
+}
+
+/// A new array of `count` scalars filled by `fill` (no zeroing first).
+@inline(__always)
+func makeScalars<S: TensorScalar>(_ count: Int, _ fill: (UnsafeMutablePointer<S>) -> Void) -> [S] {
+  [S](unsafeUninitializedCapacity: count) { buffer, initialized in
+    if count > 0 { fill(buffer.baseAddress!) }
+    initialized = count
+  }
+}

@@ -1,1 +1,0 @@
-// Module Datasets: see ARCHITECTURE.md for what it owns.

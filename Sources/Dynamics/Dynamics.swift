@@ -1,1 +1,0 @@
-// Module Dynamics: see ARCHITECTURE.md for what it owns.

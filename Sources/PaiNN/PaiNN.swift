@@ -1,1 +1,0 @@
-// Module PaiNN: see ARCHITECTURE.md for what it owns.

@@ -1,0 +1,105 @@
+import Atomistic
+import Potentials
+
+/// A batch of structures as one graph: atoms concatenated, edges from each structure's
+/// neighbour list with global atom indices. Built once per batch and reusable across steps.
+///
+/// Edge e joins center i = `centers[e]` to neighbour j = `neighbors[e]` with
+/// `r_ij = R[j] − R[i] + cellOffsets[e]`, where `cellOffsets[e] = S·cell` of its structure.
+public struct PaiNNGraph: Sendable {
+  /// Number of structures.
+  public let structureCount: Int
+  /// Number of atoms over all structures.
+  public let atomCount: Int
+  /// First atom of each structure in the concatenation, [nStructures + 1] (last = atomCount).
+  public let atomStart: [Int]
+  /// Embedding row (index into the model's element list) of each atom, [nAtoms].
+  public let species: [Int32]
+  /// Structure of each atom, [nAtoms].
+  public let structureIndex: [Int32]
+  /// Cartesian positions, [nAtoms], Å.
+  public let positions: [SIMD3<Double>]
+  /// Center atom i of each edge (global index), [nEdges].
+  public let centers: [Int32]
+  /// Neighbour atom j of each edge (global index), [nEdges].
+  public let neighbors: [Int32]
+  /// Structure of each edge, [nEdges].
+  public let edgeStructure: [Int32]
+  /// Cartesian image offset S·cell of each edge, [nEdges], Å.
+  public let cellOffsets: [SIMD3<Double>]
+  /// Cell volume of each structure, [nStructures], Å³ (0 for molecules).
+  public let volumes: [Double]
+  /// Whether each structure is periodic in all three directions (stress is defined), [nStructures].
+  public let fullyPeriodic: [Bool]
+
+  /// Number of directed edges.
+  public var edgeCount: Int { centers.count }
+
+  /// Builds the graph of `structures` for a model.
+  /// - Parameters:
+  ///   - structures: the batch; each may be a molecule or periodic.
+  ///   - elements: the model's atomic numbers; atom species are indices into it.
+  ///   - cutoff: neighbour-list cutoff, Å.
+  /// - Throws: `PotentialError.unsupportedElements` naming the first structure with an
+  ///   element outside `elements`, or `.failed` when its neighbour list cannot be built.
+  public init(_ structures: [Structure], elements: [Int], cutoff: Double) throws {
+    var index = [Int: Int32]()
+    for (k, z) in elements.enumerated() { index[z] = Int32(k) }
+    var atomStart = [0]
+    var species: [Int32] = []
+    var structureIndex: [Int32] = []
+    var positions: [SIMD3<Double>] = []
+    var centers: [Int32] = []
+    var neighbors: [Int32] = []
+    var edgeStructure: [Int32] = []
+    var offsets: [SIMD3<Double>] = []
+    var volumes: [Double] = []
+    var periodic: [Bool] = []
+    for (s, structure) in structures.enumerated() {
+      let base = atomStart[s]
+      var unknown = Set<Int>()
+      for z in structure.atomicNumbers {
+        if let k = index[z] { species.append(k) } else { unknown.insert(z) }
+      }
+      if !unknown.isEmpty {
+        throw PotentialError.unsupportedElements(index: s, atomicNumbers: unknown.sorted(), supported: elements.sorted())
+      }
+      structureIndex += Array(repeating: Int32(s), count: structure.count)
+      positions += structure.positions
+      let list: NeighborList
+      do {
+        list = try neighborList(structure, cutoff: cutoff)
+      } catch {
+        throw PotentialError.failed("structure \(s): \(error)")
+      }
+      let cell = structure.cell
+      for e in 0..<list.count {
+        centers.append(list.centers[e] + Int32(base))
+        neighbors.append(list.neighbors[e] + Int32(base))
+        let sh = SIMD3<Double>(list.shifts[e])
+        offsets.append(sh.x * cell.a1 + sh.y * cell.a2 + sh.z * cell.a3)
+      }
+      edgeStructure += Array(repeating: Int32(s), count: list.count)
+      volumes.append(structure.isPeriodic ? cell.volume : 0)
+      periodic.append(structure.isFullyPeriodic && cell.volume > 0)
+      atomStart.append(base + structure.count)
+    }
+    self.structureCount = structures.count
+    self.atomCount = atomStart.last!
+    self.atomStart = atomStart
+    self.species = species
+    self.structureIndex = structureIndex
+    self.positions = positions
+    self.centers = centers
+    self.neighbors = neighbors
+    self.edgeStructure = edgeStructure
+    self.cellOffsets = offsets
+    self.volumes = volumes
+    self.fullyPeriodic = periodic
+  }
+
+  /// Edge vectors `r_ij = R[j] − R[i] + S·cell`, [nEdges], Å.
+  public var edgeVectors: [SIMD3<Double>] {
+    (0..<edgeCount).map { e in positions[Int(neighbors[e])] - positions[Int(centers[e])] + cellOffsets[e] }
+  }
+}

@@ -1,0 +1,77 @@
+import Atomistic
+import Foundation
+import Potentials
+
+/// Arithmetic precision of network evaluation.
+public enum PaiNNPrecision: String, Sendable, CaseIterable {
+  /// 32-bit floats (the default: fastest). Energies are still summed in Double.
+  case float
+  /// 64-bit floats (tests, high-accuracy evaluation).
+  case double
+}
+
+/// A PaiNN student as a `Potential`: a whole batch evaluated in one pass.
+///
+/// Energy `E = Σ_i (σ·e_i + μ_{Z_i})` (eV); forces `−∂E/∂R` (eV/Å); stress `(1/V) ∂E/∂ε`
+/// (eV/Å³, Voigt xx yy zz yz xz xy) for structures periodic in all three directions, all from
+/// one reverse pass.
+public final class PaiNNPotential: Potential, @unchecked Sendable {
+  /// The model evaluated.
+  public let model: PaiNNModel
+  /// Arithmetic precision.
+  public let precision: PaiNNPrecision
+  private let floatNetwork: PaiNNNetwork<Float>?
+  private let doubleNetwork: PaiNNNetwork<Double>?
+
+  /// - Parameters:
+  ///   - model: architecture and weights.
+  ///   - precision: `.float` (default) or `.double`.
+  public init(model: PaiNNModel, precision: PaiNNPrecision = .float) {
+    self.model = model
+    self.precision = precision
+    floatNetwork = precision == .float ? PaiNNNetwork<Float>(model) : nil
+    doubleNetwork = precision == .double ? PaiNNNetwork<Double>(model) : nil
+  }
+
+  /// Loads a model file (see docs/model-format.md).
+  /// - Throws: `SafeTensorsError` naming the file when it is missing, truncated, corrupt or of
+  ///   another format version.
+  public convenience init(contentsOf url: URL, precision: PaiNNPrecision = .float) throws {
+    self.init(model: try PaiNNModel(contentsOf: url), precision: precision)
+  }
+
+  /// The model's cutoff r_c, Å.
+  public var cutoff: Double? { model.configuration.cutoff }
+
+  /// The model's elements.
+  public var supportedAtomicNumbers: Set<Int>? { Set(model.elements) }
+
+  /// Energy, and forces and stress when asked, for every structure, in one pass.
+  /// - Throws: `PotentialError.unsupportedElements` naming the structure and the elements.
+  public func compute(_ structures: [Structure], _ properties: PropertySet) throws -> [Results] {
+    guard !structures.isEmpty else { return [] }
+    let graph = try PaiNNGraph(structures, elements: model.elements, cutoff: model.configuration.cutoff)
+    let needGradients = properties.contains(.forces) || properties.contains(.stress)
+    let out = floatNetwork?.evaluate(graph, gradients: needGradients)
+      ?? doubleNetwork!.evaluate(graph, gradients: needGradients)
+    return (0..<structures.count).map { s in
+      var r = Results(energy: out.energies[s])
+      if properties.contains(.forces) {
+        r.forces = Array(out.forces[graph.atomStart[s]..<graph.atomStart[s + 1]])
+      }
+      if properties.contains(.stress), graph.fullyPeriodic[s] {
+        r.stress = voigtStress(strainDerivative: out.strainDerivatives[s], volume: graph.volumes[s])
+      }
+      return r
+    }
+  }
+}
+
+/// Stress in Voigt order xx yy zz yz xz xy, eV/Å³, from ∂E/∂ε: `σ_ab = (∂E/∂ε_ab + ∂E/∂ε_ba)/(2V)`.
+/// - Parameters:
+///   - strainDerivative: ∂E/∂ε, row-major 3×3, eV.
+///   - volume: cell volume, Å³.
+public func voigtStress(strainDerivative g: [Double], volume: Double) -> [Double] {
+  func s(_ a: Int, _ b: Int) -> Double { (g[3 * a + b] + g[3 * b + a]) / (2 * volume) }
+  return [s(0, 0), s(1, 1), s(2, 2), s(1, 2), s(0, 2), s(0, 1)]
+}

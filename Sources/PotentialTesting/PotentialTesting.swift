@@ -1,1 +1,0 @@
-// Module PotentialTesting: see ARCHITECTURE.md for what it owns.

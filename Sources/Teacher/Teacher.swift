@@ -1,1 +1,0 @@
-// Module Teacher: see ARCHITECTURE.md for what it owns.

@@ -1,0 +1,258 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Atomistic
+import Foundation
+import Potentials
+
+/// A pool of teacher worker processes behind the `Potential` protocol.
+///
+/// Each worker is a long-lived `python -m mlff_teacher serve --model NAME` that loaded its model
+/// once. A batch is spread over the workers through a shared queue (each worker takes the next
+/// structure), and results are collected by index. Failures stay local to their structure:
+///
+/// - the calculator raises → that structure fails with the Python message; the worker goes on;
+/// - no reply within `timeout` → the worker is killed (SIGKILL) and restarted, the structure fails;
+/// - the worker dies, or writes bytes that are not a frame → it is restarted and the structure is
+///   tried again, up to `attemptsPerStructure` times, then fails with the worker's stderr tail;
+/// - a worker that cannot be restarted three times in a row stops the pool: the remaining
+///   structures fail with the start-up message (never an endless restart loop).
+///
+/// Workers exit when the pool is closed or deinitialised, and on their own when this process dies.
+public final class TeacherPool: Potential, @unchecked Sendable {
+  /// The configuration the pool was started with.
+  public let configuration: TeacherConfiguration
+  /// The teacher's name, package and version, and the elements it supports (from its hello).
+  public let identity: TeacherIdentity
+  /// The interpreter running the workers.
+  public let python: String
+
+  private let lock = NSLock()
+  private var workers: [TeacherWorker?]
+  private var closed = false
+  private var consecutiveStartFailures = 0
+  private var fatalStartError: TeacherError? = nil
+  private let callbackLock = NSLock()
+
+  /// Starts `configuration.workers` workers side by side and waits until each has loaded its model.
+  /// - Throws: `TeacherError.interpreterNotFound` or `.startupFailed` (missing package or weights,
+  ///   unknown model), with what to install or download.
+  public init(configuration: TeacherConfiguration) throws {
+    precondition(configuration.workers >= 1, "a teacher pool needs at least one worker")
+    precondition(configuration.timeout > 0, "the timeout must be positive")
+    signal(SIGPIPE, SIG_IGN)  // a dead worker's pipe gives EPIPE, not a signal that ends this process
+    self.configuration = configuration
+    let python = try PythonInterpreter.resolve(configuration.python)
+    self.python = python
+
+    let started = Locked<[Result<TeacherWorker, TeacherError>?]>(Array(repeating: nil, count: configuration.workers))
+    let group = DispatchGroup()
+    for slot in 0..<configuration.workers {
+      group.enter()
+      let thread = Thread {
+        let outcome: Result<TeacherWorker, TeacherError>
+        do { outcome = .success(try TeacherWorker(configuration: configuration, python: python, slot: slot)) }
+        catch let error as TeacherError { outcome = .failure(error) }
+        catch { outcome = .failure(.startupFailed(teacher: configuration.model, message: "\(error)", stderrTail: [])) }
+        started.withLock { $0[slot] = outcome }
+        group.leave()
+      }
+      thread.start()
+    }
+    group.wait()
+    let outcomes = started.withLock { $0 }
+    var workers: [TeacherWorker?] = []
+    var firstError: TeacherError? = nil
+    for outcome in outcomes {
+      switch outcome! {
+      case .success(let worker): workers.append(worker)
+      case .failure(let error): workers.append(nil); if firstError == nil { firstError = error }
+      }
+    }
+    if let firstError {
+      for worker in workers { worker?.kill() }
+      throw firstError
+    }
+    self.workers = workers
+    self.identity = workers[0]!.identity
+  }
+
+  deinit { close() }
+
+  /// Stops every worker (end of file on stdin, then SIGKILL after a short grace). Idempotent.
+  public func close() {
+    lock.lock()
+    closed = true
+    let running = workers
+    workers = workers.map { _ in nil }
+    lock.unlock()
+    for worker in running { worker?.stop(grace: 1) }
+  }
+
+  /// Kills every worker at once (SIGKILL), for an interrupt handler.
+  public func terminateNow() {
+    lock.lock()
+    closed = true
+    let running = workers
+    lock.unlock()
+    for worker in running { _ = worker.map { Glibc.kill($0.process.pid, SIGKILL) } }
+  }
+
+  public var supportedAtomicNumbers: Set<Int>? { identity.elements.map(Set.init) }
+
+  // MARK: Labelling
+
+  /// Labels every structure that `next` hands out and reports each outcome through `onResult`.
+  ///
+  /// Never throws for a single structure: every index handed out gets exactly one `onResult` call,
+  /// with results or the reason it failed. Calls to `onResult` come one at a time (serialised),
+  /// from the workers' threads, in completion order. Returns when `next` is exhausted and every
+  /// structure has been reported.
+  /// - Parameters:
+  ///   - next: hands out (index, structure) pairs; nil when there are no more. Called under a lock.
+  ///   - properties: wanted quantities; stress only for structures periodic in all directions.
+  ///   - onResult: receives the index from `next` and the outcome.
+  public func label(
+    next: @escaping @Sendable () -> (index: Int, structure: Structure)?,
+    properties: PropertySet,
+    onResult: @escaping @Sendable (Int, Result<Results, TeacherError>) -> Void
+  ) {
+    let sourceLock = NSLock()
+    let group = DispatchGroup()
+    for slot in 0..<configuration.workers {
+      group.enter()
+      let thread = Thread { [self] in
+        while true {
+          sourceLock.lock()
+          let item = next()
+          sourceLock.unlock()
+          guard let (index, structure) = item else { break }
+          let outcome = self.evaluate(structure, properties, slot: slot)
+          self.callbackLock.lock()
+          onResult(index, outcome)
+          self.callbackLock.unlock()
+        }
+        group.leave()
+      }
+      thread.name = "teacher-\(slot)"
+      thread.start()
+    }
+    group.wait()
+  }
+
+  /// Labels `structures`, reporting each by its position in the array; see `label(next:properties:onResult:)`.
+  public func label(
+    _ structures: [Structure], properties: PropertySet,
+    onResult: @escaping @Sendable (Int, Result<Results, TeacherError>) -> Void
+  ) {
+    let cursor = Locked(0)
+    label(next: {
+      cursor.withLock { position in
+        guard position < structures.count else { return nil }
+        defer { position += 1 }
+        return (position, structures[position])
+      }
+    }, properties: properties, onResult: onResult)
+  }
+
+  /// Energy, forces and stress for each structure, in order.
+  /// - Throws: `PotentialError.partialFailure` holding every result that succeeded and the reason
+  ///   for each structure that failed.
+  public func compute(_ structures: [Structure], _ properties: PropertySet) throws -> [Results] {
+    let collected = Locked<([Results?], [Int: String])>((Array(repeating: nil, count: structures.count), [:]))
+    label(structures, properties: properties) { index, outcome in
+      collected.withLock { state in
+        switch outcome {
+        case .success(let results): state.0[index] = results
+        case .failure(let error): state.1[index] = error.description
+        }
+      }
+    }
+    let (results, failures) = collected.withLock { $0 }
+    if !failures.isEmpty { throw PotentialError.partialFailure(results: results, failures: failures) }
+    return results.map { $0! }
+  }
+
+  // MARK: One structure on one worker slot
+
+  private func evaluate(_ structure: Structure, _ properties: PropertySet, slot: Int) -> Result<Results, TeacherError> {
+    if let supported = identity.elements {
+      let unknown = Set(structure.atomicNumbers).subtracting(supported)
+      if !unknown.isEmpty { return .failure(.unsupportedElements(atomicNumbers: unknown.sorted(), supported: supported)) }
+    }
+    let attempts = max(1, configuration.attemptsPerStructure)
+    var lastFailure: TeacherError = .closed
+    for attempt in 1...attempts {
+      let worker: TeacherWorker
+      switch workerFor(slot: slot) {
+      case .success(let w): worker = w
+      case .failure(let error): return .failure(error)
+      }
+      switch worker.evaluate(structure, properties, timeout: configuration.timeout) {
+      case .results(let results):
+        return .success(results)
+      case .teacherRaised(let message):
+        return .failure(.teacherRaised(message: message))
+      case .timedOut:
+        retire(worker, slot: slot)
+        return .failure(.timedOut(seconds: configuration.timeout))
+      case .died(let status):
+        let tail = worker.stderr.tail(waitingUpTo: 2)
+        retire(worker, slot: slot)
+        lastFailure = .workerDied(status: status, attempts: attempt, stderrTail: tail)
+      case .brokenStream(let detail):
+        retire(worker, slot: slot)
+        lastFailure = .brokenStream(detail: detail, attempts: attempt, stderrTail: worker.stderr.tail(waitingUpTo: 2))
+      }
+      if isClosed { return .failure(.closed) }
+    }
+    return .failure(lastFailure)
+  }
+
+  private var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
+
+  /// The slot's worker, restarting it when it was retired.
+  private func workerFor(slot: Int) -> Result<TeacherWorker, TeacherError> {
+    while true {
+      lock.lock()
+      if closed { lock.unlock(); return .failure(.closed) }
+      if let fatalStartError { lock.unlock(); return .failure(fatalStartError) }
+      if let worker = workers[slot] { lock.unlock(); return .success(worker) }
+      lock.unlock()
+      do {
+        let worker = try TeacherWorker(configuration: configuration, python: python, slot: slot)
+        lock.lock()
+        consecutiveStartFailures = 0
+        if closed { lock.unlock(); worker.kill(); return .failure(.closed) }
+        workers[slot] = worker
+        lock.unlock()
+        return .success(worker)
+      } catch {
+        let failure = (error as? TeacherError)
+          ?? .startupFailed(teacher: configuration.model, message: "\(error)", stderrTail: [])
+        lock.lock()
+        consecutiveStartFailures += 1
+        if consecutiveStartFailures >= 3 { fatalStartError = failure }
+        lock.unlock()
+      }
+    }
+  }
+
+  private func retire(_ worker: TeacherWorker, slot: Int) {
+    worker.kill()
+    lock.lock()
+    if workers[slot] === worker { workers[slot] = nil }
+    lock.unlock()
+  }
+}
+
+/// A value behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+  private var value: Value
+  private let lock = NSLock()
+  init(_ value: Value) { self.value = value }
+  func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+    lock.lock(); defer { lock.unlock() }
+    return try body(&value)
+  }
+}

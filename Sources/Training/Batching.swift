@@ -1,0 +1,101 @@
+/// A reproducible stream of random numbers for shuffling (SplitMix64, Steele et al. 2014).
+/// The whole state is one integer, so equal seeds give equal streams on every machine.
+struct ShuffleRandom: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+  /// Uniform integer in 0..<bound without modulo bias (Lemire's method).
+  mutating func below(_ bound: Int) -> Int {
+    precondition(bound > 0)
+    let b = UInt64(bound)
+    var m = next().multipliedFullWidth(by: b)
+    if m.low < b {
+      let t = (0 &- b) % b
+      while m.low < t { m = next().multipliedFullWidth(by: b) }
+    }
+    return Int(m.high)
+  }
+}
+
+/// The seed of epoch `epoch`'s shuffle, derived from the run's seed so that any epoch's batch
+/// order can be recomputed on resume without storing a random state.
+func epochSeed(_ seed: UInt64, epoch: Int) -> UInt64 {
+  var r = ShuffleRandom(seed: seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(epoch + 1)))
+  return r.next()
+}
+
+/// Groups structures into batches of about `batchSize` structures with balanced atom counts.
+///
+/// The structures are shuffled (Fisher–Yates with a seeded SplitMix64), then cut into
+/// consecutive batches whenever adding the next structure would exceed the atom target
+/// `batchSize × mean atoms per structure` (a batch always holds at least one structure).
+/// Batches of a dataset with mixed sizes therefore cost about the same, instead of a few
+/// batches of large cells dominating an epoch.
+///
+/// - Parameters:
+///   - indices: the structures to batch (dataset positions).
+///   - atomCounts: number of atoms of each structure, indexed like the dataset.
+///   - batchSize: target structures per batch (≥ 1).
+///   - seed: the shuffle seed (nil: keep the given order, for evaluation).
+/// - Returns: batches of dataset positions; every index appears exactly once.
+public func balancedBatches(_ indices: [Int], atomCounts: [Int], batchSize: Int, seed: UInt64?) -> [[Int]] {
+  precondition(batchSize >= 1, "batch size must be at least 1")
+  var order = indices
+  if let seed {
+    var rng = ShuffleRandom(seed: seed)
+    if order.count > 1 {
+      for i in stride(from: order.count - 1, to: 0, by: -1) {
+        order.swapAt(i, rng.below(i + 1))
+      }
+    }
+  }
+  guard !order.isEmpty else { return [] }
+  let totalAtoms = order.reduce(0) { $0 + atomCounts[$1] }
+  let target = Double(totalAtoms) / Double(order.count) * Double(batchSize)
+  var batches: [[Int]] = []
+  var current: [Int] = []
+  var atoms = 0
+  for i in order {
+    let n = atomCounts[i]
+    if !current.isEmpty && Double(atoms + n) > target * 1.0000001 {
+      batches.append(current)
+      current = []
+      atoms = 0
+    }
+    current.append(i)
+    atoms += n
+  }
+  if !current.isEmpty { batches.append(current) }
+  return batches
+}
+
+/// Splits a batch into `parts` groups with nearly equal atom counts, for computing their
+/// gradients on separate threads. Greedy longest-processing-time: structures by decreasing
+/// size (ties by position in the batch) go to the group with fewest atoms so far (ties to the
+/// lowest group). Deterministic; each group keeps the batch's order. Empty groups are dropped.
+/// - Parameters:
+///   - batch: dataset positions.
+///   - atomCounts: atoms per structure, indexed like the dataset.
+///   - parts: number of groups (threads).
+public func splitByAtoms(_ batch: [Int], atomCounts: [Int], parts: Int) -> [[Int]] {
+  precondition(parts >= 1)
+  guard parts > 1, batch.count > 1 else { return [batch] }
+  let sorted = batch.indices.sorted {
+    atomCounts[batch[$0]] != atomCounts[batch[$1]] ? atomCounts[batch[$0]] > atomCounts[batch[$1]] : $0 < $1
+  }
+  var load = [Int](repeating: 0, count: parts)
+  var owner = [Int](repeating: 0, count: batch.count)
+  for p in sorted {
+    var best = 0
+    for g in 1..<parts where load[g] < load[best] { best = g }
+    owner[p] = best
+    load[best] += atomCounts[batch[p]]
+  }
+  return (0..<parts).map { g in batch.indices.filter { owner[$0] == g }.map { batch[$0] } }.filter { !$0.isEmpty }
+}

@@ -1,1 +1,0 @@
-// Module Training: see ARCHITECTURE.md for what it owns.

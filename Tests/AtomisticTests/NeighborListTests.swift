@@ -1,0 +1,281 @@
+import Foundation
+import Testing
+
+@testable import Atomistic
+
+/// A small deterministic generator (SplitMix64) so that every random cell is reproducible.
+struct SeededGenerator: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+/// One random structure for the cell-list-versus-brute-force sweep.
+struct RandomNeighborCase: CustomStringConvertible {
+  var kind: String
+  var structure: Structure
+  var cutoff: Double
+  var description: String {
+    "\(kind): \(structure.count) atoms, pbc \(structure.pbc), cutoff \(cutoff), cell \(structure.cell.rows)"
+  }
+}
+
+/// A random cell with edge lengths in `lengths` and shear up to `skew` times the lengths.
+func randomCell(lengths: ClosedRange<Double>, skew: Double, using g: inout SeededGenerator) -> Cell {
+  let a = Double.random(in: lengths, using: &g)
+  let b = Double.random(in: lengths, using: &g)
+  let c = Double.random(in: lengths, using: &g)
+  func s() -> Double { Double.random(in: -skew...skew, using: &g) }
+  return Cell(
+    a1: SIMD3(a, s() * a, s() * a),
+    a2: SIMD3(s() * b, b, s() * b),
+    a3: SIMD3(s() * c, s() * c, c))
+}
+
+/// Cartesian positions from random fractional coordinates in `fractions`.
+func randomPositions(
+  _ n: Int, in cell: Cell, fractions: ClosedRange<Double>, using g: inout SeededGenerator
+) -> [SIMD3<Double>] {
+  (0..<n).map { _ in
+    cell.cartesian(
+      SIMD3(
+        Double.random(in: fractions, using: &g), Double.random(in: fractions, using: &g),
+        Double.random(in: fractions, using: &g)))
+  }
+}
+
+/// The random sweep: 8 kinds of structure, `count` structures in all.
+func randomNeighborCases(count: Int, seed: UInt64) -> [RandomNeighborCase] {
+  var g = SeededGenerator(seed: seed)
+  let allPBC: [[Bool]] = (0..<8).map { [($0 & 1) != 0, ($0 & 2) != 0, ($0 & 4) != 0] }
+  var cases: [RandomNeighborCase] = []
+  for index in 0..<count {
+    let kind = index % 8
+    let z = { (n: Int) in [Int](repeating: 14, count: n) }
+    switch kind {
+    case 0:  // skewed triclinic, fully periodic, inside the cell
+      let cell = randomCell(lengths: 3...9, skew: 0.6, using: &g)
+      let n = Int.random(in: 1...30, using: &g)
+      cases.append(
+        RandomNeighborCase(
+          kind: "skewed triclinic",
+          structure: Structure(
+            atomicNumbers: z(n), positions: randomPositions(n, in: cell, fractions: 0...1, using: &g),
+            cell: cell, pbc: [true, true, true]),
+          cutoff: Double.random(in: 1.5...6, using: &g)))
+    case 1:  // tiny cells, cutoff several times the cell
+      let cell = randomCell(lengths: 0.8...2, skew: 0.4, using: &g)
+      let n = Int.random(in: 1...4, using: &g)
+      cases.append(
+        RandomNeighborCase(
+          kind: "tiny cell",
+          structure: Structure(
+            atomicNumbers: z(n), positions: randomPositions(n, in: cell, fractions: 0...1, using: &g),
+            cell: cell, pbc: [true, true, true]),
+          cutoff: Double.random(in: 2.5...4.5, using: &g)))
+    case 2:  // large cells, many bins
+      let cell = randomCell(lengths: 14...22, skew: 0.2, using: &g)
+      let n = Int.random(in: 60...160, using: &g)
+      cases.append(
+        RandomNeighborCase(
+          kind: "large cell",
+          structure: Structure(
+            atomicNumbers: z(n), positions: randomPositions(n, in: cell, fractions: 0...1, using: &g),
+            cell: cell, pbc: [true, true, true]),
+          cutoff: Double.random(in: 3...5, using: &g)))
+    case 3:  // every partial periodicity, atoms outside the cell
+      let cell = randomCell(lengths: 3...8, skew: 0.5, using: &g)
+      let n = Int.random(in: 1...25, using: &g)
+      cases.append(
+        RandomNeighborCase(
+          kind: "partial pbc",
+          structure: Structure(
+            atomicNumbers: z(n), positions: randomPositions(n, in: cell, fractions: -0.7...1.7, using: &g),
+            cell: cell, pbc: allPBC[(index / 8) % 8]),
+          cutoff: Double.random(in: 1.5...7, using: &g)))
+    case 4:  // molecules without a cell
+      let n = Int.random(in: 1...40, using: &g)
+      let box = Cell.orthorhombic(9, 12, 7)
+      cases.append(
+        RandomNeighborCase(
+          kind: "molecule",
+          structure: Structure(
+            atomicNumbers: z(n), positions: randomPositions(n, in: box, fractions: -0.5...0.5, using: &g)),
+          cutoff: Double.random(in: 1.5...5, using: &g)))
+    case 5:  // unwrapped positions, several cells away
+      let cell = randomCell(lengths: 3...8, skew: 0.5, using: &g)
+      let n = Int.random(in: 1...20, using: &g)
+      cases.append(
+        RandomNeighborCase(
+          kind: "unwrapped",
+          structure: Structure(
+            atomicNumbers: z(n), positions: randomPositions(n, in: cell, fractions: -3...4, using: &g),
+            cell: cell, pbc: [true, true, true]),
+          cutoff: Double.random(in: 1.5...6, using: &g)))
+    case 6:  // one-atom cells, cutoff up to three cells
+      let cell = randomCell(lengths: 1.5...4, skew: 0.5, using: &g)
+      cases.append(
+        RandomNeighborCase(
+          kind: "one atom",
+          structure: Structure(
+            atomicNumbers: [29], positions: randomPositions(1, in: cell, fractions: -1...2, using: &g),
+            cell: cell, pbc: [true, true, true]),
+          cutoff: Double.random(in: 1...8, using: &g)))
+    default:  // partial periodicity with zero lattice vectors along the open directions
+      var cell = randomCell(lengths: 3...7, skew: 0.4, using: &g)
+      var pbc = allPBC[1 + (index / 8) % 6]  // one or two periodic directions
+      if pbc == [true, true, true] { pbc = [true, false, true] }
+      let positions = randomPositions(Int.random(in: 1...20, using: &g), in: cell, fractions: -1...2, using: &g)
+      for k in 0..<3 where !pbc[k] { cell[k] = .zero }
+      cases.append(
+        RandomNeighborCase(
+          kind: "open directions with zero vectors",
+          structure: Structure(
+            atomicNumbers: z(positions.count), positions: positions, cell: cell, pbc: pbc),
+          cutoff: Double.random(in: 1.5...6, using: &g)))
+    }
+  }
+  return cases
+}
+
+/// The edges of a list as sorted tuples, for readable comparisons.
+func sortedEdges(_ list: NeighborList) -> [[Int32]] {
+  let s = list.sorted()
+  return (0..<s.count).map { [s.centers[$0], s.neighbors[$0], s.shifts[$0].x, s.shifts[$0].y, s.shifts[$0].z] }
+}
+
+@Suite("Neighbour lists")
+struct NeighborListTests {
+  @Test("the cell list equals brute force on 240 random structures")
+  func cellListMatchesBruteForce() throws {
+    var kindsSeen = Set<String>()
+    var totalEdges = 0
+    for randomCase in randomNeighborCases(count: 240, seed: 7) {
+      let fast = try neighborList(randomCase.structure, cutoff: randomCase.cutoff)
+      let reference = try bruteForceNeighborList(randomCase.structure, cutoff: randomCase.cutoff)
+      let a = sortedEdges(fast), b = sortedEdges(reference)
+      #expect(a == b, "\(randomCase): \(a.count) edges from the cell list, \(b.count) from brute force")
+      if a != b { return }
+      kindsSeen.insert(randomCase.kind)
+      totalEdges += a.count
+    }
+    #expect(kindsSeen.count == 8)
+    #expect(totalEdges > 10_000)
+  }
+
+  @Test("thin bins (two per cutoff) give the same list")
+  func thinBinsMatchBruteForce() throws {
+    for randomCase in randomNeighborCases(count: 48, seed: 11) {
+      let thin = try CellList(randomCase.structure, cutoff: randomCase.cutoff, binsPerCutoff: 2).neighborList()
+      let reference = try bruteForceNeighborList(randomCase.structure, cutoff: randomCase.cutoff)
+      #expect(sortedEdges(thin) == sortedEdges(reference), "\(randomCase)")
+    }
+  }
+
+  @Test("every edge is shorter than the cutoff, appears in both directions, never a zero-shift self pair")
+  func invariants() throws {
+    for randomCase in randomNeighborCases(count: 64, seed: 3) {
+      let s = randomCase.structure
+      let list = try neighborList(s, cutoff: randomCase.cutoff)
+      var edges = Set<[Int32]>()
+      for e in 0..<list.count {
+        let r = list.vector(e, in: s)
+        #expect(length(r) < randomCase.cutoff * (1 + 1e-12), "\(randomCase), edge \(e)")
+        #expect(!(list.centers[e] == list.neighbors[e] && list.shifts[e] == .zero), "\(randomCase)")
+        for k in 0..<3 where !s.pbc[k] { #expect(list.shifts[e][k] == 0) }
+        edges.insert([list.centers[e], list.neighbors[e], list.shifts[e].x, list.shifts[e].y, list.shifts[e].z])
+      }
+      #expect(edges.count == list.count, "\(randomCase): an edge is listed twice")
+      for edge in edges {
+        #expect(edges.contains([edge[1], edge[0], -edge[2], -edge[3], -edge[4]]), "\(randomCase): \(edge) one way only")
+      }
+      // Grouped by center, centers increasing.
+      #expect(zip(list.centers, list.centers.dropFirst()).allSatisfy { $0 <= $1 })
+    }
+  }
+
+  @Test("edge vectors and distances of the geometry variant")
+  func geometry() throws {
+    for randomCase in randomNeighborCases(count: 32, seed: 5) {
+      let s = randomCase.structure
+      let g = try neighborListWithGeometry(s, cutoff: randomCase.cutoff)
+      #expect(sortedEdges(g.list) == sortedEdges(try bruteForceNeighborList(s, cutoff: randomCase.cutoff)))
+      for e in 0..<g.list.count {
+        let r = g.list.vector(e, in: s)
+        let scale = 1e-11 * max(1, length(s.cell.a1) + length(s.cell.a2) + length(s.cell.a3)) * 8
+        #expect(length(g.vectors[e] - r) < scale, "\(randomCase), edge \(e)")
+        #expect(abs(g.distances[e] - length(r)) < scale)
+      }
+    }
+  }
+
+  @Test("fcc copper has 12 neighbours at a/√2 and 6 more at a")
+  func fccShells() throws {
+    let a = 3.61
+    let cubic = Structure(
+      atomicNumbers: [29, 29, 29, 29],
+      positions: [SIMD3(0, 0, 0), SIMD3(0, a / 2, a / 2), SIMD3(a / 2, 0, a / 2), SIMD3(a / 2, a / 2, 0)],
+      cell: .orthorhombic(a, a, a), pbc: [true, true, true])
+    for structure in [cubic, cubic.supercell(3, 2, 4)] {
+      let first = try neighborList(structure, cutoff: 3.0)
+      #expect(first.count == 12 * structure.count)
+      let second = try neighborList(structure, cutoff: 4.0)
+      #expect(second.count == 18 * structure.count)
+    }
+  }
+
+  @Test("atoms exactly on the cell boundary and at fractional coordinate 1 − ε")
+  func boundaryAtoms() throws {
+    let cell = Cell(a1: SIMD3(4, 0, 0), a2: SIMD3(1, 4, 0), a3: SIMD3(0.5, 0.5, 4))
+    let fractions: [SIMD3<Double>] = [
+      SIMD3(0, 0, 0), SIMD3(1, 1, 1), SIMD3(1 - 1e-17, 0.5, 0), SIMD3(-1e-17, -1e-300, 0.999_999_999_999_999_9),
+      SIMD3(0.5, 1, 0.25), SIMD3(2, -1, 0.5),
+    ]
+    let s = Structure(
+      atomicNumbers: [Int](repeating: 6, count: fractions.count), positions: fractions.map(cell.cartesian),
+      cell: cell, pbc: [true, true, true])
+    for cutoff in [1.0, 2.0, 3.9, 4.0, 4.1, 7.0] {
+      #expect(sortedEdges(try neighborList(s, cutoff: cutoff)) == sortedEdges(try bruteForceNeighborList(s, cutoff: cutoff)))
+    }
+  }
+
+  @Test("empty structures, bad cutoffs, degenerate cells and bad positions")
+  func errors() throws {
+    let empty = Structure(atomicNumbers: [], positions: [], cell: .orthorhombic(3, 3, 3), pbc: [true, true, true])
+    #expect(try neighborList(empty, cutoff: 5).count == 0)
+    #expect(try neighborList(Structure(atomicNumbers: [], positions: []), cutoff: 5).count == 0)
+    let one = Structure(atomicNumbers: [1], positions: [.zero], cell: .orthorhombic(3, 3, 3), pbc: [true, true, true])
+    for bad in [0.0, -1.0, .nan, .infinity] {
+      #expect(throws: NeighborListError.self) {
+        try neighborList(one, cutoff: bad)
+      }
+    }
+    var flat = one
+    flat.cell = Cell(a1: SIMD3(3, 0, 0), a2: SIMD3(0, 3, 0), a3: SIMD3(3, 3, 0))
+    #expect(throws: NeighborListError.self) { try neighborList(flat, cutoff: 2) }
+    flat.pbc = [true, true, false]  // the coplanar third vector is no longer used
+    #expect(try sortedEdges(neighborList(flat, cutoff: 4)) == sortedEdges(bruteForceNeighborList(flat, cutoff: 4)))
+    var zero = one
+    zero.cell = .zero
+    #expect(throws: NeighborListError.self) { try neighborList(zero, cutoff: 2) }
+    var nan = one
+    nan.positions[0] = SIMD3(.nan, 0, 0)
+    #expect(throws: NeighborListError.invalidPosition(atom: 0, "its position is not a finite number")) {
+      try neighborList(nan, cutoff: 2)
+    }
+    var far = one
+    far.positions[0] = SIMD3(1e20, 0, 0)
+    #expect(throws: NeighborListError.self) { try neighborList(far, cutoff: 2) }
+    // A molecule spread over a huge region still bins into a bounded number of bins.
+    let spread = Structure(atomicNumbers: [1, 1, 1], positions: [.zero, SIMD3(1e7, 0, 0), SIMD3(1e7, 1e7, 0.5)])
+    let list = try CellList(spread, cutoff: 1e-3)
+    #expect(list.binCounts.x * list.binCounts.y * list.binCounts.z <= 64)
+    #expect(try neighborList(spread, cutoff: 1e-3).count == 0)
+  }
+}

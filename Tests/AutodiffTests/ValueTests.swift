@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+@testable import Autodiff
+
+@Suite("Forward values against hand-computed results")
+struct ValueTests {
+  @Test func broadcastingArithmetic() {
+    let a = Tensor<Double>(shape: [2, 1, 2], scalars: [1, 2, 3, 4])
+    let b = Tensor<Double>(shape: [3, 1], scalars: [10, 20, 30])
+    let c = a * b  // [2, 3, 2]
+    #expect(c.shape == [2, 3, 2])
+    #expect(c.scalars == [10, 20, 20, 40, 30, 60, 30, 40, 60, 80, 90, 120])
+    #expect((a + 1).scalars == [2, 3, 4, 5])
+    #expect((1 - a).scalars == [0, -1, -2, -3])
+    #expect((12 / a).scalars == [12, 6, 4, 3])
+  }
+
+  @Test func reductions() {
+    let x = Tensor<Double>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+    #expect(x.sum().scalar == 21)
+    #expect(x.sum(axis: 0).scalars == [5, 7, 9])
+    #expect(x.sum(axis: 1).scalars == [6, 15])
+    #expect(x.sum(axis: 1, keepingDimension: true).shape == [2, 1])
+    #expect(x.mean(axis: 0).scalars == [2.5, 3.5, 4.5])
+    #expect(x.sum(toShape: [3]).scalars == [5, 7, 9])
+    #expect(x.sum(toShape: [2, 1]).scalars == [6, 15])
+    #expect(Tensor<Double>(shape: [2], scalars: [3, 4]).broadcast(to: [2, 2]).scalars == [3, 4, 3, 4])
+    #expect(abs(norm(Tensor<Double>(shape: [1, 2], scalars: [3, 4])).scalar - 5) < 1e-15)
+  }
+
+  @Test func shapes() {
+    let x = Tensor<Double>(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+    #expect(x.transposed().scalars == [1, 4, 2, 5, 3, 6])
+    #expect(x.reshaped(to: [3, -1]).shape == [3, 2])
+    let parts = x.split(sizes: [1, 2])
+    #expect(parts[0].scalars == [1, 4])
+    #expect(parts[1].scalars == [2, 3, 5, 6])
+    #expect(concat(parts).scalars == x.scalars)
+    #expect(x.gathering(rows: [Int32(1), 1, 0]).scalars == [4, 5, 6, 4, 5, 6, 1, 2, 3])
+    #expect(scatterAdd(x, into: 3, at: [Int32(2), 2]).scalars == [0, 0, 0, 0, 0, 0, 5, 7, 9])
+    #expect(`where`([true, false, false, true, true, false], x, -x).scalars == [1, -2, -3, 4, 5, -6])
+  }
+
+  @Test func matmulAgainstLoops() {
+    for (m, k, n) in [(1, 1, 1), (3, 4, 5), (17, 9, 33)] {
+      let a = Tensor<Double>(randomNormal: [m, k], seed: 1)
+      let b = Tensor<Double>(randomNormal: [k, n], seed: 2)
+      let c = matmul(a, b)
+      var worst = 0.0
+      for i in 0..<m {
+        for j in 0..<n {
+          var s = 0.0
+          for p in 0..<k { s += a.scalars[i * k + p] * b.scalars[p * n + j] }
+          worst = max(worst, abs(s - c.scalars[i * n + j]))
+        }
+      }
+      #expect(worst < 1e-12)
+      #expect(matmul(a.transposed(), b, transposingA: true).scalars == c.scalars)
+      #expect(matmul(a, b.transposed(), transposingB: true).scalars == c.scalars)
+    }
+  }
+
+  @Test("large elementwise ops (threaded path) equal the small-op results")
+  func threadedMatchesSerial() {
+    let n = 1 << 17
+    let x = Tensor<Float>(randomNormal: [n / 64, 64], seed: 3)
+    let y = Tensor<Float>(randomNormal: [64], seed: 4)
+    let big = silu(x) * y + x
+    let rows = x.split(sizes: [32, 32])
+    for (k, row) in [0, 100, n / 64 - 1].enumerated() {
+      _ = k
+      let xr = x.gathering(rows: [Int32(row)])
+      let small = silu(xr) * y + xr
+      #expect(big.gathering(rows: [Int32(row)]).scalars == small.scalars)
+    }
+    #expect(rows[0].count == n / 2)
+    let total = x.sum().scalar
+    let serial = x.scalars.reduce(0.0) { $0 + Double($1) }
+    #expect(abs(Double(total) - serial) < 1e-2)
+  }
+
+  @Test("Float exp against Double exp, including overflow, underflow and NaN")
+  func fastExpAccuracy() {
+    let xs: [Float] = stride(from: -100, through: 100, by: 0.0137).map { Float($0) }
+    let y = exp(Tensor<Float>(shape: [xs.count], scalars: xs)).scalars
+    var worst = 0.0
+    for (x, v) in zip(xs, y) {
+      let exact = Foundation.exp(Double(x))
+      if exact > Double(Float.greatestFiniteMagnitude) {
+        #expect(v == .infinity)
+      } else if exact < Double(Float.leastNormalMagnitude) {
+        #expect(v >= 0 && Double(v) < 1.2e-38)
+      } else {
+        worst = max(worst, abs(Double(v) - exact) / exact)
+      }
+    }
+    #expect(worst < 1e-6)
+    let special = exp(Tensor<Float>(shape: [8], scalars: [.nan, -.infinity, .infinity, 0, 1, -1, 88, -87])).scalars
+    #expect(special[0].isNaN)
+    #expect(special[1] == 0)
+    #expect(special[2] == .infinity)
+    #expect(special[3] == 1)
+    #expect(abs(special[4] - 2.7182817) < 1e-6)
+  }
+
+  @Test("shape errors name both shapes")
+  func shapeErrorMessage() {
+    #expect(broadcastFailure([5, 3], [4, 3], op: "add") == "add: shapes [5, 3] and [4, 3] do not broadcast (axis 0 of the result: 5 vs 4)")
+    #expect(broadcastFailure([2, 1, 4], [3, 1], op: "multiply") == nil)
+  }
+}
