@@ -83,7 +83,7 @@ def frames():
     a.info["reals"] = np.array([0.1, 2.5e-9, -3.0, 1e22])
     a.info["flags"] = np.array([True, False, True])
     a.info["tiny"] = 1e-300
-    a.new_array("charge", rng.normal(size=5))
+    a.new_array("partial_charge", rng.normal(size=5))
     a.new_array("tags3", rng.integers(-5, 5, size=(5, 3)))
     a.new_array("fixed", np.array([True, False, False, True, False]))
     a.new_array("label", np.array(["a", "bb", "c", "dd", "e"]))

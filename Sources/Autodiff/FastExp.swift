@@ -30,7 +30,10 @@ func expSIMD8(_ x: SIMD8<Float>) -> SIMD8<Float> {
   let lo = SIMD8<Float>(repeating: -87.33654)
   var v = x.replacing(with: hi, where: x .> hi)
   v = v.replacing(with: lo, where: v .< lo)
-  let nf = (v * 1.442695040888963).rounded(.toNearestOrEven)
+  // Round v/ln2 to the nearest integer with the 1.5·2²³ trick (no trapping conversion).
+  let magic = SIMD8<Float>(repeating: 12582912)
+  let t = v * 1.442695040888963 + magic
+  let nf = t - magic
   var r = v - nf * 0.693359375
   r = r + nf * 2.12194440e-4
   // Cephes expf coefficients
@@ -42,7 +45,7 @@ func expSIMD8(_ x: SIMD8<Float>) -> SIMD8<Float> {
   p = p * r + 5.0000001201e-1
   p = p * r * r + r + 1
   // 2^n: n in [-126, 128]; split as 2^(n/2)·2^(n − n/2) so that n = 128 does not overflow early.
-  let n = SIMD8<Int32>(nf)
+  let n = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
   let n1 = n &>> 1
   let n2 = n &- n1
   let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: SIMD8<Float>.self)

@@ -58,6 +58,8 @@ public struct LinePlot: Sendable {
   public var annotations: [String] = []
   /// The series, drawn in order.
   public var series: [LineSeries] = []
+  /// Id of the clip path, unique per figure when several are inlined in one page.
+  public var clipIdentifier = "plot-area"
 
   public init(title: String, xLabel: String, yLabel: String,
               xScale: AxisScale = .linear, yScale: AxisScale = .linear,
@@ -98,12 +100,12 @@ public struct LinePlot: Sendable {
     let (xAxis, yAxis) = axes
     let frame = PlotFrame(width: width, height: height, x: xAxis, y: yAxis)
     var s = frame.header(title: title, xLabel: xLabel, yLabel: yLabel)
-    s += "<clipPath id=\"plot-area\"><rect x=\"\(px(frame.left))\" y=\"\(px(frame.top))\" width=\"\(px(frame.plotWidth))\" height=\"\(px(frame.plotHeight))\"/></clipPath>\n"
+    s += "<clipPath id=\"\(clipIdentifier)\"><rect x=\"\(px(frame.left))\" y=\"\(px(frame.top))\" width=\"\(px(frame.plotWidth))\" height=\"\(px(frame.plotHeight))\"/></clipPath>\n"
     var legend: [(name: String, color: String, dashed: Bool)] = []
     for (k, serie) in series.enumerated() {
       let color = serie.color ?? seriesColors[k % seriesColors.count]
       legend.append((serie.name, color, serie.dashed))
-      s += "<g class=\"series\" data-name=\"\(escapeXML(serie.name))\" clip-path=\"url(#plot-area)\">\n"
+      s += "<g class=\"series\" data-name=\"\(escapeXML(serie.name))\" clip-path=\"url(#\(clipIdentifier))\">\n"
       var segment: [String] = []
       var markers = ""
       func flush() {

@@ -1,4 +1,5 @@
 import Atomistic
+import Potentials
 
 /// Errors of predicted energies, forces and stresses against reference labels, accumulated
 /// structure by structure.

@@ -49,8 +49,8 @@ public struct ReduceOnPlateau: Sendable, Hashable, Codable {
   public var minimumFactor: Double
   /// Current multiplier of the peak learning rate.
   public private(set) var scale: Double = 1
-  /// Best validation loss seen.
-  public private(set) var best: Double = .infinity
+  /// Best validation loss seen (nil before the first epoch).
+  public private(set) var best: Double?
   /// Epochs since the last improvement.
   public private(set) var badEpochs: Int = 0
 
@@ -64,7 +64,7 @@ public struct ReduceOnPlateau: Sendable, Hashable, Codable {
   /// Records one epoch's validation loss; returns true when the rate was reduced.
   @discardableResult
   public mutating func record(_ loss: Double) -> Bool {
-    if loss < best * (1 - threshold) {
+    if best == nil || loss < best! * (1 - threshold) {
       best = loss
       badEpochs = 0
       return false

@@ -1,12 +1,193 @@
 import ArgumentParser
+import Atomistic
+import Foundation
+import Reporting
+
+/// A structure-file format, chosen from the file extension or named with `--format`.
+enum StructureFileFormat: String, ExpressibleByArgument, CaseIterable {
+  /// Extended XYZ (ASE's default for both `.extxyz` and `.xyz`).
+  case extxyz
+  /// Plain XYZ: count, comment, species x y z; no cell, labels or extra columns.
+  case xyz
+
+  /// The format implied by a path's extension; nil when the extension is not known.
+  /// `.xyz` is extended XYZ, as in ASE; ask for plain XYZ with `--format xyz`.
+  static func fromExtension(of path: String) -> StructureFileFormat? {
+    switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+    case "extxyz", "xyz": return .extxyz
+    default: return nil
+    }
+  }
+
+  /// The format of `path`: `explicit` if given, else from the extension.
+  /// - Throws: `ValidationError` telling the user to name the format.
+  static func resolve(_ explicit: StructureFileFormat?, path: String, role: String, option: String) throws -> StructureFileFormat {
+    if let explicit { return explicit }
+    if let format = fromExtension(of: path) { return format }
+    let known = "known extensions: .extxyz, .xyz"
+    throw ValidationError("cannot tell the format of \(role) '\(path)' from its extension (\(known)); name it with \(option) \(allCases.map(\.rawValue).joined(separator: "|"))")
+  }
+}
+
+/// Frames read one at a time from a structure file.
+protocol StructureSource: AnyObject {
+  /// The next structure, or nil at the end.
+  func next() throws -> Structure?
+  /// (bytes read, file size) for a progress line; nil when unknown.
+  var byteProgress: (done: Int64, total: Int64)? { get }
+}
+
+/// Frames written one at a time; `finish()` puts the complete file in place.
+protocol StructureSink: AnyObject {
+  func write(_ structure: Structure) throws
+  func finish() throws
+}
+
+extension ExtXYZReader: StructureSource {
+  var byteProgress: (done: Int64, total: Int64)? { fileSize.map { (bytesRead, $0) } }
+}
+
+/// Writes extxyz/XYZ frames to a temporary file next to the destination, renamed into place by
+/// `finish()`, so a half-converted file never carries the final name.
+final class ExtXYZFileSink: StructureSink {
+  private let destination: URL
+  private let temporary: URL
+  private let writer: ExtXYZWriter
+
+  init(url: URL, options: ExtXYZOptions) throws {
+    destination = url
+    temporary = url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+    writer = try ExtXYZWriter(url: temporary, options: options)
+  }
+
+  func write(_ structure: Structure) throws {
+    do { try writer.write(structure) } catch var error as ExtXYZError {
+      error.file = destination.path
+      try? FileManager.default.removeItem(at: temporary)
+      throw error
+    }
+  }
+
+  func finish() throws {
+    try writer.synchronize()
+    try writer.close()
+    if rename(temporary.path, destination.path) != 0 {
+      let reason = String(cString: strerror(errno))
+      try? FileManager.default.removeItem(at: temporary)
+      throw ExtXYZError(.io, file: destination.path, message: "cannot move the finished file into place: \(reason)")
+    }
+  }
+
+  deinit { try? FileManager.default.removeItem(at: temporary) }
+}
+
+/// Opens `path` for reading in `format` (the one place that knows every readable format).
+func openStructureSource(_ path: String, format: StructureFileFormat, options: ExtXYZOptions) throws -> any StructureSource {
+  let url = URL(fileURLWithPath: path)
+  switch format {
+  case .extxyz, .xyz:
+    return try ExtXYZReader(url: url, options: options)
+  }
+}
+
+/// Opens `path` for writing in `format` (the one place that knows every writable format).
+func openStructureSink(_ path: String, format: StructureFileFormat, options: ExtXYZOptions) throws -> any StructureSink {
+  let url = URL(fileURLWithPath: path)
+  switch format {
+  case .extxyz:
+    return try ExtXYZFileSink(url: url, options: options)
+  case .xyz:
+    var plain = options
+    plain.format = .plain
+    return try ExtXYZFileSink(url: url, options: plain)
+  }
+}
+
+/// Label key options shared by commands that read structure files.
+struct LabelKeyOptions: ParsableArguments {
+  @Option(help: "Comment-line key of the reference energy (eV).")
+  var energyKey = "energy"
+  @Option(help: "Properties column group of the reference forces (R:3, eV/Å).")
+  var forcesKey = "forces"
+  @Option(help: "Comment-line key of the reference stress (eV/Å³, 6 Voigt or 9 values).")
+  var stressKey = "stress"
+
+  var extxyz: ExtXYZOptions {
+    ExtXYZOptions(energyKey: energyKey, forcesKey: forcesKey, stressKey: stressKey)
+  }
+}
 
 extension MLFF {
   struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "convert", abstract: "Convert between extxyz, XYZ and HDF5 (formats from the file extensions).")
+      commandName: "convert", abstract: "Convert between extxyz, XYZ and HDF5 (formats from the file extensions).",
+      discussion: """
+        Streams frame by frame, so files larger than memory convert in constant memory. Both
+        .extxyz and .xyz are read and written as extended XYZ (ASE's convention); write plain XYZ
+        (species and positions only) with --format xyz. Labels are looked up under the given keys
+        on input and written under the same keys on output.
+
+        Example: mlff convert train.xyz train-copy.extxyz --energy-key REF_energy --forces-key REF_forces
+        """)
+
+    @Argument(help: "Input structure file.")
+    var input: String
+    @Argument(help: "Output structure file (replaced when it exists).")
+    var output: String
+    @Option(help: "Output format (default: from the output's extension).")
+    var format: StructureFileFormat?
+    @Option(help: "Input format (default: from the input's extension).")
+    var inputFormat: StructureFileFormat?
+    @OptionGroup var keys: LabelKeyOptions
+
+    func validate() throws {
+      _ = try StructureFileFormat.resolve(inputFormat, path: input, role: "the input", option: "--input-format")
+      _ = try StructureFileFormat.resolve(format, path: output, role: "the output", option: "--format")
+      let a = URL(fileURLWithPath: input).standardizedFileURL.path
+      let b = URL(fileURLWithPath: output).standardizedFileURL.path
+      if a == b { throw ValidationError("the output '\(output)' is the input file; give a different output path") }
+    }
 
     func run() throws {
-      throw ValidationError("'mlff convert' is not available in this build yet")
+      let readFormat = try StructureFileFormat.resolve(inputFormat, path: input, role: "the input", option: "--input-format")
+      let writeFormat = try StructureFileFormat.resolve(format, path: output, role: "the output", option: "--format")
+      let source = try openStructureSource(input, format: readFormat, options: keys.extxyz)
+      let sink = try openStructureSink(output, format: writeFormat, options: keys.extxyz)
+      let progress = LargeFileProgress(label: "convert", source: source)
+      var frames = 0, atoms = 0
+      while let s = try source.next() {
+        try sink.write(s)
+        frames += 1
+        atoms += s.count
+        progress.update()
+      }
+      try sink.finish()
+      progress.finish()
+      print("wrote \(frames) frame\(frames == 1 ? "" : "s") (\(atoms) atoms) to \(output) as \(writeFormat == .xyz ? "plain XYZ" : "extended XYZ")")
     }
   }
+}
+
+/// A progress line (in MB read) shown only for files large enough to take a while.
+final class LargeFileProgress {
+  private let source: any StructureSource
+  private let line: ProgressLine?
+
+  /// - Parameter threshold: files at least this large (bytes) show a progress line.
+  init(label: String, source: any StructureSource, threshold: Int64 = 64 << 20) {
+    self.source = source
+    if let (_, total) = source.byteProgress, total >= threshold {
+      line = ProgressLine(label: label, total: Int(total >> 20), unit: "MB")
+    } else {
+      line = nil
+    }
+  }
+
+  func update() {
+    guard let line, let (done, _) = source.byteProgress else { return }
+    line.update(done: Int(done >> 20))
+  }
+
+  func finish() { line?.finish() }
 }

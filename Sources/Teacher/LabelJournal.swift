@@ -1,0 +1,150 @@
+import Atomistic
+import Foundation
+
+/// The resumable record of a labelling job: every finished structure as one extxyz frame,
+/// appended and flushed to disk as soon as it is labelled, and every failure as one JSON line.
+///
+/// - `<output>.journal.xyz`: labelled frames, each with info `mlff_index=<input frame index>`
+///   and `mlff_teacher=<teacher name>`; energy eV, forces eV/Å, stress eV/Å³ (ASE's keys).
+/// - `<output>.failed.jsonl`: `{"index": i, "atoms": n, "reason": "…"}` per failed structure.
+///
+/// A journal cut short by a power loss ends in a partial frame; `load` drops it (a frame whose
+/// last line has no newline, or that does not parse) and rewrites the journal without it.
+public final class LabelJournal: @unchecked Sendable {
+  /// The journal of labelled frames.
+  public let journalURL: URL
+  /// The side file listing failed structures.
+  public let failuresURL: URL
+  /// Seconds between forced flushes to disk (fsync); 0 flushes after every structure.
+  public var synchronizeInterval: Double = 0
+
+  private var writer: ExtXYZWriter?
+  private var failures: FileHandle?
+  private var lastSynchronize = Date.distantPast
+  private let lock = NSLock()
+
+  /// Info key holding the input frame index in journal frames.
+  public static let indexKey = "mlff_index"
+  /// Info key holding the teacher's name in journal frames.
+  public static let teacherKey = "mlff_teacher"
+
+  /// - Parameter output: the dataset being made (`data.h5`); the journal files sit beside it.
+  public init(output: URL) {
+    journalURL = URL(fileURLWithPath: output.path + ".journal.xyz")
+    failuresURL = URL(fileURLWithPath: output.path + ".failed.jsonl")
+  }
+
+  /// What an earlier run left: labelled structures by input index, and how many trailing bytes
+  /// of a partial frame were dropped.
+  public struct Contents: Sendable {
+    public var labelled: [Int: Structure]
+    public var droppedPartialFrame: Bool
+  }
+
+  /// Reads the journal of an earlier run (empty when there is none), dropping a partial last
+  /// frame and rewriting the journal without it.
+  /// - Parameter teacher: the teacher of this run; a journal written by another one is an error.
+  /// - Throws: `ValidationFailure`-style `LabelJournalError` when the journal belongs to another
+  ///   teacher or is not a journal; `ExtXYZError` when it cannot be read at all.
+  public func load(teacher: String) throws -> Contents {
+    guard FileManager.default.fileExists(atPath: journalURL.path) else { return Contents(labelled: [:], droppedPartialFrame: false) }
+    var data = try Data(contentsOf: journalURL)
+    var dropped = false
+    if let last = data.last, last != UInt8(ascii: "\n") {
+      // The last write was cut: keep up to the last complete line; the frame is then short and
+      // fails to parse below.
+      let cut = data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+      data = data.prefix(cut)
+      dropped = true
+    }
+    let reader = ExtXYZReader(text: String(decoding: data, as: UTF8.self), name: journalURL.path)
+    var frames: [Structure] = []
+    while true {
+      do {
+        guard let frame = try reader.next() else { break }
+        frames.append(frame)
+      } catch {
+        dropped = true  // a partial frame: everything from here on is dropped
+        break
+      }
+    }
+    var labelled: [Int: Structure] = [:]
+    for (k, frame) in frames.enumerated() {
+      guard case .int(let index)? = frame.info[Self.indexKey] else {
+        throw LabelJournalError("\(journalURL.path), frame \(k): no \(Self.indexKey) key; this is not a labelling journal. Move it away or delete it")
+      }
+      if case .string(let name)? = frame.info[Self.teacherKey], name != teacher {
+        throw LabelJournalError("\(journalURL.path) was written with the teacher '\(name)', not '\(teacher)': "
+          + "rerun with --teacher \(name) to continue it, or delete it to start again")
+      }
+      labelled[index] = frame
+    }
+    if dropped {
+      try writeAtomically(try ExtXYZ.format(frames), to: journalURL)
+    }
+    return Contents(labelled: labelled, droppedPartialFrame: dropped)
+  }
+
+  /// Opens the journal for appending and starts a fresh failures file.
+  public func open() throws {
+    writer = try ExtXYZWriter(url: journalURL, append: true)
+    FileManager.default.createFile(atPath: failuresURL.path, contents: nil)
+    guard let handle = FileHandle(forWritingAtPath: failuresURL.path) else {
+      throw LabelJournalError("cannot write \(failuresURL.path); check that the folder is writable")
+    }
+    failures = handle
+  }
+
+  /// Appends one labelled structure and flushes it to disk.
+  /// - Parameter structure: the input structure with its teacher labels set.
+  public func record(_ structure: Structure, index: Int, teacher: String) throws {
+    lock.lock(); defer { lock.unlock() }
+    var frame = structure
+    frame.info[Self.indexKey] = .int(index)
+    frame.info[Self.teacherKey] = .string(teacher)
+    try writer?.write(frame)
+    if Date().timeIntervalSince(lastSynchronize) >= synchronizeInterval {
+      try writer?.synchronize()
+      lastSynchronize = Date()
+    }
+  }
+
+  /// Appends one failure to the side file and flushes it to disk.
+  public func recordFailure(index: Int, atoms: Int, reason: String) throws {
+    lock.lock(); defer { lock.unlock() }
+    let entry: [String: Any] = ["index": index, "atoms": atoms, "reason": reason]
+    var line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
+    line.append(UInt8(ascii: "\n"))
+    try failures?.write(contentsOf: line)
+    try failures?.synchronize()
+  }
+
+  /// Holds the journal lock while `body` runs (an interrupt handler uses it so that it never
+  /// stops the process in the middle of a write).
+  public func withWritesPaused<T>(_ body: () throws -> T) rethrows -> T {
+    lock.lock(); defer { lock.unlock() }
+    return try body()
+  }
+
+  /// Flushes and closes both files.
+  public func close() throws {
+    lock.lock(); defer { lock.unlock() }
+    try writer?.synchronize()
+    try writer?.close()
+    writer = nil
+    try failures?.close()
+    failures = nil
+  }
+
+  /// Removes the journal (after the dataset was written) and an empty failures file.
+  public func removeJournal(keepFailures: Bool) {
+    try? FileManager.default.removeItem(at: journalURL)
+    if !keepFailures { try? FileManager.default.removeItem(at: failuresURL) }
+  }
+}
+
+/// A journal that cannot be continued; the message says what to do.
+public struct LabelJournalError: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}
