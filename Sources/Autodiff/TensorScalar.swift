@@ -58,14 +58,49 @@ extension Float: TensorScalar {
   public static func _unary(
     _ op: UnaryKernel<Float>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
     _ count: Int
-  ) { unaryLoop(op, x, y, count) }
+  ) {
+    #if canImport(CBLAS)
+    if hasAVX2, let code = vectorKernelCode(op) {
+      if hasAVX512 {
+        mlff_unary_avx512(code, x, y, count)
+      } else {
+        mlff_unary_avx2(code, x, y, count)
+      }
+      return
+    }
+    #endif
+    unaryLoop(op, x, y, count)
+  }
   public static func _binary(
     _ op: BinaryKernel, _ a: UnsafePointer<Float>, _ aStride: Int, _ b: UnsafePointer<Float>,
     _ bStride: Int, _ y: UnsafeMutablePointer<Float>, _ count: Int
-  ) { binaryLoop(op, a, aStride, b, bStride, y, count) }
+  ) {
+    #if canImport(CBLAS)
+    if hasAVX2 {
+      let code: Int32
+      switch op {
+      case .add: code = 0
+      case .subtract: code = 1
+      case .multiply: code = 2
+      case .divide: code = 3
+      }
+      mlff_binary_avx2(code, a, aStride, b, bStride, y, count)
+      return
+    }
+    #endif
+    binaryLoop(op, a, aStride, b, bStride, y, count)
+  }
   public static func _accumulate(
     _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, _ count: Int
-  ) { accumulateLoop(x, y, count) }
+  ) {
+    #if canImport(CBLAS)
+    if hasAVX2 {
+      mlff_accumulate_avx2(x, y, count)
+      return
+    }
+    #endif
+    accumulateLoop(x, y, count)
+  }
   public static func _sum(_ x: UnsafePointer<Float>, _ count: Int) -> Float { sumLoop(x, count) }
   public static func _gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -101,6 +136,27 @@ extension Double: TensorScalar {
       blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), 0, c, blasInt(ldc))
   }
 }
+
+#if canImport(CBLAS)
+/// Whether the processor runs the AVX2 + FMA Float kernels of vector_kernels.h.
+let hasAVX2 = mlff_has_avx2_fma() != 0
+/// Whether the processor runs the AVX-512 Float kernels of vector_kernels.h.
+let hasAVX512 = mlff_has_avx512() != 0
+
+/// The vector_kernels.h code of a unary op it implements, nil otherwise.
+@inline(__always)
+func vectorKernelCode(_ op: UnaryKernel<Float>) -> Int32? {
+  switch op {
+  case .exp: Int32(MLFF_EXP)
+  case .sigmoid: Int32(MLFF_SIGMOID)
+  case .silu: Int32(MLFF_SILU)
+  case .siluDerivative: Int32(MLFF_SILU_D1)
+  case .siluSecondDerivative: Int32(MLFF_SILU_D2)
+  case .tanh: Int32(MLFF_TANH)
+  default: nil
+  }
+}
+#endif
 
 #if canImport(Accelerate)
 @inline(__always) func blasInt(_ n: Int) -> Int32 { Int32(n) }

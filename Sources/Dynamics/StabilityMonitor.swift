@@ -95,7 +95,7 @@ public struct StabilityMonitor: Sendable {
       // Keep one direction of each pair: i < j, or for an atom and its own image the positive shift.
       if i > j { continue }
       if i == j && !(s.x > 0 || (s.x == 0 && (s.y > 0 || (s.y == 0 && s.z > 0)))) { continue }
-      let r = length(list.vector(e, in: reference))
+      let r = Atomistic.length(list.vector(e, in: reference))
       if r < criteria.bondFactor * (radii[i] + radii[j]) {
         found.append(Bond(i: i, j: j, shift: s, referenceLength: r))
       }

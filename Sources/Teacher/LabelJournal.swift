@@ -88,7 +88,7 @@ public final class LabelJournal: @unchecked Sendable {
   /// Opens the journal for appending and starts a fresh failures file.
   public func open() throws {
     writer = try ExtXYZWriter(url: journalURL, append: true)
-    FileManager.default.createFile(atPath: failuresURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: failuresURL.path, contents: nil)
     guard let handle = FileHandle(forWritingAtPath: failuresURL.path) else {
       throw LabelJournalError("cannot write \(failuresURL.path); check that the folder is writable")
     }

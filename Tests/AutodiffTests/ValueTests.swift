@@ -103,6 +103,30 @@ struct ValueTests {
     #expect(abs(special[4] - 2.7182817) < 1e-6)
   }
 
+  @Test("vectorised Float kernels against Double references")
+  func vectorKernelsAccuracy() {
+    // Odd count: exercises the vector loop and the tail.
+    let xs: [Float] = stride(from: -30.0, through: 30.0, by: 0.0171).map { Float($0) } + [0, 1e-3, -1e-3, 0.2499, 0.2501]
+    let xd = xs.map(Double.init)
+    let x = Tensor<Float>(shape: [xs.count], scalars: xs)
+    func sig(_ v: Double) -> Double { 1 / (1 + Foundation.exp(-v)) }
+    let cases: [(String, Tensor<Float>, (Double) -> Double)] = [
+      ("sigmoid", sigmoid(x), sig),
+      ("silu", silu(x), { $0 * sig($0) }),
+      ("silu'", unary(.siluDerivative, x), { sig($0) * (1 + $0 * (1 - sig($0))) }),
+      ("silu''", unary(.siluSecondDerivative, x), { sig($0) * (1 - sig($0)) * (2 + $0 * (1 - 2 * sig($0))) }),
+      ("tanh", tanh(x), { Foundation.tanh($0) }),
+    ]
+    for (name, result, reference) in cases {
+      var worst = 0.0
+      for (v, r) in zip(result.scalars, xd.map(reference)) {
+        // Relative error, with an absolute floor where the function crosses or nears zero.
+        worst = max(worst, abs(Double(v) - r) / max(abs(r), 1e-6))
+      }
+      #expect(worst < 2e-6, "\(name): worst relative error \(worst)")
+    }
+  }
+
   @Test("shape errors name both shapes")
   func shapeErrorMessage() {
     #expect(broadcastFailure([5, 3], [4, 3], op: "add") == "add: shapes [5, 3] and [4, 3] do not broadcast (axis 0 of the result: 5 vs 4)")

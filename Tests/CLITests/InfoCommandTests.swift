@@ -6,7 +6,7 @@ import Testing
 @Suite struct InfoCommandTests {
   func json(_ run: MLFFRun) throws -> [String: Any] {
     #expect(run.status == 0, "stderr: \(run.stderr)")
-    return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout)
+    return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
   }
 
   @Test func siliconDiamondSummaryAndNeighbours() throws {

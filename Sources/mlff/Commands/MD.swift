@@ -1,12 +1,239 @@
 import ArgumentParser
+import Atomistic
+import Dynamics
+import Foundation
+import PaiNN
+import Potentials
+import Teacher
 
 extension MLFF {
   struct MD: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "md", abstract: "Molecular dynamics with a student, an analytic potential or a teacher.")
+      commandName: "md", abstract: "Molecular dynamics with a student, an analytic potential or a teacher.",
+      discussion: """
+        Runs NVE (velocity Verlet), NVT Langevin (BAOAB) or NVT Nosé–Hoover chain dynamics and
+        watches stability (bond lengths, temperature, non-finite numbers). Writes the trajectory
+        (-o, extxyz with velocities), <name>.log.csv, <name>.report.json and SVG plots of energy,
+        temperature and the radial distribution function. Rerunning the same command resumes from
+        the last trajectory frame. Units: fs, K, Å, eV. See docs/md.md.
+
+          mlff md --model student.safetensors init.xyz --ensemble nvt --temperature 500 \\
+              --timestep 0.5 --steps 200000 -o traj.xyz
+          mlff md --teacher emt cu.xyz --ensemble nve --temperature 300 -o teacher.xyz
+          mlff md --potential lj argon.xyz --steps 20000 --timestep 5 -o ar.xyz
+        """)
+
+    @Argument(help: "Initial structure (extxyz); the frame chosen by --frame.")
+    var input: String
+
+    @Option(help: "Student model file (.safetensors).")
+    var model: String?
+
+    @Option(help: "Teacher to run instead of a student: emt, lj, chgnet, sevennet-0, … or module:function.")
+    var teacher: String?
+
+    @Option(help: "Built-in analytic potential: lj (argon parameters) or morse (copper parameters).")
+    var potential: String?
+
+    @Option(help: "Student arithmetic: float or double.")
+    var precision: String = "float"
+
+    @Option(help: "nve, nvt (= nvt-langevin), nvt-langevin or nvt-nh (Nosé–Hoover chain).")
+    var ensemble: String = "nve"
+
+    @Option(help: "Temperature, K: the thermostat's target and the initial Maxwell–Boltzmann velocities.")
+    var temperature: Double = 300
+
+    @Option(help: "Timestep, fs.")
+    var timestep: Double = 0.5
+
+    @Option(help: "Total number of steps (a resumed run continues up to this count).")
+    var steps: Int = 10_000
+
+    @Option(help: "Langevin friction γ, 1/fs.")
+    var friction: Double = 0.01
+
+    @Option(name: .customLong("thermostat-time"), help: "Nosé–Hoover relaxation time τ, fs.")
+    var thermostatTime: Double = 100
+
+    @Option(help: "Write a trajectory frame every k steps.")
+    var every: Int = 100
+
+    @Option(name: .customLong("log-every"), help: "Write a log row every k steps.")
+    var logEvery: Int = 10
+
+    @Option(help: "Random seed of the initial velocities and the Langevin noise.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Atoms held in place: comma-separated 0-based indices, e.g. 0,1,2.")
+    var fixed: String?
+
+    @Option(name: .customLong("max-bond-deviation"), help: "Unstable when a bond deviates more than this from its initial length, Å (0 disables).")
+    var maxBondDeviation: Double = 0.5
+
+    @Option(name: .customLong("bond-factor"), help: "Atoms are bonded when closer than this × the sum of covalent radii.")
+    var bondFactor: Double = 1.2
+
+    @Option(name: .customLong("temperature-bounds"), help: "Unstable when the temperature leaves LOW:HIGH, K (e.g. 0:2000).")
+    var temperatureBounds: String?
+
+    @Option(name: .customLong("reference-traj"), help: "A reference trajectory (e.g. the teacher's) to compare the RDF with.")
+    var referenceTraj: String?
+
+    @Option(name: .customLong("rdf-max"), help: "Range of the radial distribution function, Å.")
+    var rdfMax: Double = 6
+
+    @Option(name: .customLong("rdf-bins"), help: "Number of RDF bins.")
+    var rdfBins: Int = 120
+
+    @Option(help: "Which frame of the input file to start from (0-based; -1 = last).")
+    var frame: Int = 0
+
+    @Flag(help: "Start afresh, overwriting an existing trajectory instead of resuming it.")
+    var fresh = false
+
+    @Flag(name: .customLong("ignore-input-velocities"), help: "Draw Maxwell–Boltzmann velocities even when the input frame has velocities.")
+    var ignoreInputVelocities = false
+
+    @Option(help: "Teacher worker processes.")
+    var workers: Int = 1
+
+    @Option(help: "Python interpreter for the teacher (default .venv/bin/python).")
+    var python: String?
+
+    @Option(name: .shortAndLong, help: "Trajectory file (extxyz); the log, report and plots are named after it.")
+    var output: String = "md.xyz"
+
+    @Flag(help: "Print the JSON report instead of a summary.")
+    var json = false
+
+    func validate() throws {
+      let sources = [model, teacher, potential].compactMap { $0 }
+      guard sources.count == 1 else {
+        throw ValidationError("give exactly one of --model FILE, --teacher NAME or --potential lj|morse")
+      }
+      if let potential, !["lj", "morse"].contains(potential) {
+        throw ValidationError("--potential must be 'lj' or 'morse', got '\(potential)'")
+      }
+      if PaiNNPrecision(rawValue: precision) == nil {
+        throw ValidationError("--precision must be 'float' or 'double', got '\(precision)'")
+      }
+      if !["nve", "nvt", "nvt-langevin", "nvt-nh"].contains(ensemble) {
+        throw ValidationError("--ensemble must be nve, nvt, nvt-langevin or nvt-nh, got '\(ensemble)'")
+      }
+      guard timestep > 0, timestep.isFinite else { throw ValidationError("--timestep must be a positive number of fs, got \(timestep)") }
+      guard steps >= 0 else { throw ValidationError("--steps must be ≥ 0, got \(steps)") }
+      guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be ≥ 0 K, got \(temperature)") }
+      if ensemble != "nve" && temperature == 0 { throw ValidationError("an NVT run needs --temperature above 0 K") }
+      guard friction > 0 else { throw ValidationError("--friction must be positive (1/fs), e.g. 0.01") }
+      guard thermostatTime > 0 else { throw ValidationError("--thermostat-time must be positive (fs), e.g. 100") }
+      guard every > 0, logEvery > 0 else { throw ValidationError("--every and --log-every must be positive step counts") }
+      guard maxBondDeviation >= 0 else { throw ValidationError("--max-bond-deviation must be ≥ 0 Å (0 disables the bond check)") }
+      guard rdfMax > 0, rdfBins > 0 else { throw ValidationError("--rdf-max and --rdf-bins must be positive") }
+      _ = try fixedAtoms()
+      _ = try bounds()
+    }
+
+    func fixedAtoms() throws -> Set<Int> {
+      guard let fixed, !fixed.isEmpty else { return [] }
+      var out: Set<Int> = []
+      for part in fixed.split(separator: ",") {
+        guard let k = Int(part.trimmingCharacters(in: .whitespaces)), k >= 0 else {
+          throw ValidationError("--fixed takes comma-separated atom indices such as 0,1,2; '\(part)' is not one")
+        }
+        out.insert(k)
+      }
+      return out
+    }
+
+    func bounds() throws -> ClosedRange<Double>? {
+      guard let temperatureBounds else { return nil }
+      let parts = temperatureBounds.split(separator: ":").map { Double($0) }
+      guard parts.count == 2, let low = parts[0], let high = parts[1], low <= high else {
+        throw ValidationError("--temperature-bounds takes LOW:HIGH in K, e.g. 0:2000; got '\(temperatureBounds)'")
+      }
+      return low...high
+    }
 
     func run() throws {
-      throw ValidationError("'mlff md' is not available in this build yet")
+      let inputURL = URL(fileURLWithPath: input)
+      let frames = try ExtXYZ.read(inputURL)
+      guard !frames.isEmpty else { throw ValidationError("\(input) holds no structures") }
+      let index = frame < 0 ? frames.count + frame : frame
+      guard frames.indices.contains(index) else {
+        throw ValidationError("\(input) has \(frames.count) frames; --frame \(frame) is out of range")
+      }
+      let initial = frames[index]
+      let fixedSet = try fixedAtoms()
+      if let bad = fixedSet.first(where: { $0 >= initial.count }) {
+        throw ValidationError("--fixed names atom \(bad), but \(input) frame \(index) has \(initial.count) atoms (indices 0…\(initial.count - 1))")
+      }
+
+      var pool: TeacherPool? = nil
+      defer { pool?.close() }
+      let energyModel: any Potential
+      if let model {
+        energyModel = try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: PaiNNPrecision(rawValue: precision)!)
+      } else if let teacher {
+        let p = try TeacherPool(configuration: TeacherConfiguration(model: teacher, workers: workers, python: python))
+        pool = p
+        energyModel = p
+      } else if potential == "morse" {
+        energyModel = Morse()
+      } else {
+        energyModel = LennardJones()
+      }
+      if let supported = energyModel.supportedAtomicNumbers {
+        let unknown = Set(initial.atomicNumbers).subtracting(supported)
+        if !unknown.isEmpty {
+          throw ValidationError("\(input) frame \(index) contains elements \(unknown.sorted().map(Elements.symbol)) that the model does not know (it knows \(supported.sorted().map(Elements.symbol)))")
+        }
+      }
+
+      let integrator: any Integrator
+      switch ensemble {
+      case "nve": integrator = VelocityVerlet(timestep: timestep)
+      case "nvt-nh": integrator = NoseHooverChain(timestep: timestep, temperature: temperature, relaxationTime: thermostatTime)
+      default: integrator = LangevinBAOAB(timestep: timestep, temperature: temperature, friction: friction, seed: seed)
+      }
+      let criteria = StabilityCriteria(maxBondDeviation: maxBondDeviation > 0 ? maxBondDeviation : nil,
+                                       bondFactor: bondFactor, temperatureBounds: try bounds())
+      let options = MDRunOptions(
+        steps: steps, trajectoryInterval: every, logInterval: logEvery, initialTemperature: temperature,
+        useInputVelocities: !ignoreInputVelocities, seed: seed, fixed: fixedSet, criteria: criteria,
+        rdfMaxDistance: rdfMax, rdfBins: rdfBins, referenceTrajectory: referenceTraj.map { URL(fileURLWithPath: $0) },
+        resume: !fresh, showProgress: !json)
+      let outputs = MDOutputs(trajectory: URL(fileURLWithPath: output))
+      let report = try MDSimulation(potential: energyModel, integrator: integrator, initial: initial,
+                                    options: options, outputs: outputs).run()
+      if json {
+        print(String(decoding: try Data(contentsOf: outputs.report), as: UTF8.self))
+      } else {
+        printSummary(report, outputs: outputs)
+      }
+      if report.status != "stable" { throw ExitCode(2) }
+    }
+
+    func printSummary(_ r: MDReport, outputs: MDOutputs) {
+      var lines: [String] = []
+      lines.append(String(format: "%@  %d atoms  %d/%d steps  %.4g ps  %@", r.ensemble, r.atoms, r.stepsCompleted,
+                          r.stepsRequested, r.simulatedTime, r.status))
+      if let f = r.failure {
+        lines.append(String(format: "stopped at step %d (t = %.1f fs): %@; last good frame: step %d", f.step, f.time, f.message, f.lastGoodStep))
+      }
+      if let t = r.thermodynamics {
+        lines.append(String(format: "temperature %.1f ± %.1f K   ⟨U⟩ %.4f eV   ⟨K⟩ %.4f eV", t.meanTemperature, t.temperatureStd,
+                            t.meanPotentialEnergy, t.meanKineticEnergy))
+      }
+      if let d = r.drift {
+        lines.append(String(format: "energy drift %.4g meV/atom/ps   drift/σ_K %.3g   σ_E/σ_K %.3g", d.slope, d.driftToFluctuation, d.fluctuationRatio))
+      }
+      if let diff = r.rdf?.difference {
+        lines.append(String(format: "RDF vs reference: RMS %.4g   ∫|Δg|dr %.4g Å", diff.rms, diff.integratedAbsolute))
+      }
+      lines.append(String(format: "%.3g steps/s  %.3g ns/day   bonds monitored: %d", r.stepsPerSecond, r.nanosecondsPerDay, r.bondsMonitored))
+      lines.append("wrote \(outputs.trajectory.path), \(outputs.log.lastPathComponent), \(outputs.report.lastPathComponent) and plots")
+      print(lines.joined(separator: "\n"))
     }
   }
 }

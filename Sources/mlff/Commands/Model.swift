@@ -4,6 +4,6 @@ extension MLFF {
   struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "model", abstract: "Create and inspect student model files.",
-      subcommands: [])
+      subcommands: [ModelNew.self, ModelInfo.self])
   }
 }

@@ -1,0 +1,248 @@
+import ArgumentParser
+import Autodiff
+import Foundation
+
+extension MLFF.Bench {
+  /// `mlff bench tensor`: matrix products against raw BLAS, elementwise bandwidth against
+  /// memcpy, and an MLP's forward, backward and force-loss double backward against PyTorch.
+  struct TensorEngine: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "tensor",
+      abstract: "Time the tensor engine against raw BLAS, memcpy and PyTorch (CPU).",
+      discussion: """
+        1. Matrix products n×n·n×n in Float and Double: GFLOP/s of `matmul` next to a raw
+           cblas_sgemm/dgemm call on preallocated buffers (the machine's measured peak).
+        2. Elementwise ops in Float: GB/s (bytes read + written) next to memcpy of the same
+           bytes, in cache and in memory.
+        3. An MLP energy E = Σ silu(silu(x·W1 + b1)·W2 + b2)·W3 (widths in → w → w → 1, Float)
+           on a batch: forward; forward + ∂E/∂θ; forward + forces −∂E/∂x + ∂/∂θ of the force
+           loss |F − F_ref|² (double backward). With --torch the same three steps in PyTorch
+           on the CPU with the same thread count, run by scripts/bench/tensor_torch.py, and
+           the ratio PyTorch time / engine time (above 1: the engine is faster).
+        """)
+
+    @Option(help: "Threads for elementwise ops, BLAS and PyTorch.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Comma-separated matrix sizes.")
+    var sizes: String = "128,256,512,1024"
+
+    @Option(help: "MLP batch size.")
+    var batch: Int = 1024
+
+    @Option(help: "MLP width (input and hidden).")
+    var width: Int = 128
+
+    @Option(help: "Timed repetitions per measurement (best and median are reported).")
+    var repeats: Int = 50
+
+    @Flag(inversion: .prefixedNo, help: "Also time PyTorch in the same run.")
+    var torch = true
+
+    @Option(help: "Python interpreter with PyTorch.")
+    var python: String = ".venv-bench/bin/python"
+
+    @Option(help: "The PyTorch timing script.")
+    var torchScript: String = "scripts/bench/tensor_torch.py"
+
+    func validate() throws {
+      guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+      guard parsedSizes != nil else { throw ValidationError("--sizes must be positive integers separated by commas, e.g. 128,256") }
+      guard batch >= 1, width >= 1 else { throw ValidationError("--batch and --width must be positive") }
+      guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+    }
+
+    var parsedSizes: [Int]? {
+      let values = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
+      return values.map { $0! }
+    }
+
+    func run() throws {
+      TensorThreads.elementwiseThreads = threads
+      TensorThreads.setBLASThreads(threads)
+      print("tensor engine benchmark, \(threads) thread(s); times are best / median of \(repeats)")
+      benchMatmul(Float.self, "Float")
+      benchMatmul(Double.self, "Double")
+      benchElementwise()
+      try benchMLP()
+    }
+
+    // MARK: Matrix products
+
+    func benchMatmul<S: TensorScalar>(_ type: S.Type, _ name: String) {
+      print("\nmatmul \(name): GFLOP/s (best)   engine   raw BLAS   engine/raw")
+      for n in parsedSizes! {
+        let a = Tensor<S>(randomNormal: [n, n], seed: 1)
+        let b = Tensor<S>(randomNormal: [n, n], seed: 2)
+        var c = [S](repeating: 0, count: n * n)
+        let reps = max(3, min(repeats, Int(2e9 / Double(2 * n * n * n))))
+        let raw = timeIt(repeats: reps) {
+          a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+              c.withUnsafeMutableBufferPointer { pc in
+                S._gemm(
+                  transposeA: false, transposeB: false, m: n, n: n, k: n, pa.baseAddress!, lda: n,
+                  pb.baseAddress!, ldb: n, pc.baseAddress!, ldc: n)
+              }
+            }
+          }
+        }
+        let engine = timeIt(repeats: reps) { _ = matmul(a, b) }
+        let flops = 2 * Double(n * n * n)
+        print(
+          "  \(pad("\(n)×\(n)", 12))  \(pad(fmt(flops / engine.best / 1e9, 1), 20))  \(pad(fmt(flops / raw.best / 1e9, 1), 9))  \(fmt(raw.best / engine.best, 2))"
+        )
+      }
+    }
+
+    // MARK: Elementwise
+
+    func benchElementwise() {
+      print("\nelementwise Float: GB/s (best)   engine   memcpy   engine/memcpy")
+      for count in [1 << 16, 1 << 22] {
+        let a = Tensor<Float>(randomNormal: [count / 128, 128], seed: 1)
+        let b = Tensor<Float>(randomNormal: [count / 128, 128], seed: 2)
+        let bias = Tensor<Float>(randomNormal: [128], seed: 3)
+        let reps = max(10, repeats * (1 << 22) / count / 4)
+        var dst = [Float](repeating: 0, count: count)
+        let copy = timeIt(repeats: reps) {
+          a.scalars.withUnsafeBytes { src in
+            dst.withUnsafeMutableBytes { d in _ = memcpy(d.baseAddress!, src.baseAddress!, src.count) }
+          }
+        }
+        let bytes = Double(count * MemoryLayout<Float>.size)
+        let copyRate = 2 * bytes / copy.best / 1e9
+        let label = count * 4 >= (1 << 20) ? "\((count * 4) >> 20) MiB" : "\((count * 4) >> 10) KiB"
+        print("  arrays of \(count) Floats (\(label)); memcpy \(fmt(copyRate, 1)) GB/s")
+        let cases: [(String, Double, () -> Void)] = [
+          ("a + b", 3, { _ = a + b }),
+          ("a * b", 3, { _ = a * b }),
+          ("a + bias [N,128]+[128]", 2, { _ = a + bias }),
+          ("2 * a", 2, { _ = a * 2 }),
+          ("exp(a)", 2, { _ = exp(a) }),
+          ("silu(a)", 2, { _ = silu(a) }),
+          ("a.sum()", 1, { _ = a.sum() }),
+        ]
+        for (name, arrays, body) in cases {
+          let t = timeIt(repeats: reps, body)
+          let rate = arrays * bytes / t.best / 1e9
+          print("    \(pad(name, 24)) \(pad(fmt(rate, 1), 8))  \(pad(fmt(copyRate, 1), 8))  \(fmt(rate / copyRate, 2))")
+        }
+      }
+    }
+
+    // MARK: MLP against PyTorch
+
+    func benchMLP() throws {
+      let n = batch, w = width
+      let x = Tensor<Float>(randomNormal: [n, w], seed: 1)
+      let forcesReference = Tensor<Float>(randomNormal: [n, w], seed: 2)
+      let scale = 1 / Float(w).squareRoot()
+      let params = [
+        Tensor<Float>(randomNormal: [w, w], standardDeviation: scale, seed: 3), Tensor<Float>(zeros: [w]),
+        Tensor<Float>(randomNormal: [w, w], standardDeviation: scale, seed: 4), Tensor<Float>(zeros: [w]),
+        Tensor<Float>(randomNormal: [w, 1], standardDeviation: scale, seed: 5),
+      ].map { $0.requiringGradient() }
+      func energy(_ x: Tensor<Float>) -> Tensor<Float> {
+        let h1 = silu(matmul(x, params[0]) + params[1])
+        let h2 = silu(matmul(h1, params[2]) + params[3])
+        return matmul(h2, params[4]).sum()
+      }
+      let steps: [(String, () -> Void)] = [
+        ("forward", { _ = energy(x) }),
+        ("backward", { _ = gradients(of: energy(x), wrt: params) }),
+        ("double_backward", {
+          let xr = x.requiringGradient()
+          let forces = -gradients(of: energy(xr), wrt: [xr], createGraph: true)[0]
+          let loss = square(forces - forcesReference).mean()
+          _ = gradients(of: loss, wrt: params)
+        }),
+      ]
+      var engine: [String: Timing] = [:]
+      for (name, body) in steps {
+        for _ in 0..<5 { body() }
+        engine[name] = timeIt(repeats: repeats, body)
+      }
+      var peer: [String: Timing]? = nil
+      var peerNote = ""
+      if torch {
+        do {
+          peer = try runTorch()
+        } catch {
+          peerNote = " (PyTorch not run: \(error); make bench-setup creates \(python))"
+        }
+      }
+      print("\nMLP \(w) → \(w) → \(w) → 1, SiLU, batch \(n), Float32, \(threads) thread(s)\(peerNote)")
+      print("  step                          engine ms (best / median)   PyTorch ms (best / median)   PyTorch/engine (best)")
+      for (name, _) in steps {
+        let e = engine[name]!
+        var line = "  \(pad(name == "double_backward" ? "force-loss double backward" : name, 30)) \(pad("\(fmt(e.best * 1e3, 3)) / \(fmt(e.median * 1e3, 3))", 27))"
+        if let p = peer?[name] {
+          line += " \(pad("\(fmt(p.best * 1e3, 3)) / \(fmt(p.median * 1e3, 3))", 28)) \(fmt(p.best / e.best, 2))"
+        }
+        print(line)
+      }
+    }
+
+    struct TorchFailure: Error, CustomStringConvertible {
+      let description: String
+    }
+
+    func runTorch() throws -> [String: Timing] {
+      guard FileManager.default.isExecutableFile(atPath: python) else {
+        throw TorchFailure(description: "no Python interpreter at \(python)")
+      }
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: python)
+      process.arguments = [
+        torchScript, "--threads", "\(threads)", "--batch", "\(batch)", "--width", "\(width)", "--repeats", "\(repeats)",
+      ]
+      let out = Pipe()
+      process.standardOutput = out
+      try process.run()
+      let data = out.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      guard process.terminationStatus == 0,
+        let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+      else {
+        throw TorchFailure(description: "\(torchScript) exited with status \(process.terminationStatus)")
+      }
+      var result: [String: Timing] = [:]
+      for name in ["forward", "backward", "double_backward"] {
+        guard let entry = json[name] as? [String: Double], let best = entry["best"], let median = entry["median"] else {
+          throw TorchFailure(description: "\(torchScript) printed no timing for \(name)")
+        }
+        result[name] = Timing(best: best, median: median)
+      }
+      return result
+    }
+  }
+}
+
+/// Best and median wall-clock seconds of repeated runs.
+struct Timing {
+  var best: Double
+  var median: Double
+}
+
+/// Times `body` `repeats` times after two warm-up runs.
+func timeIt(repeats: Int, _ body: () -> Void) -> Timing {
+  body()
+  body()
+  var times: [Double] = []
+  times.reserveCapacity(repeats)
+  for _ in 0..<repeats {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+  }
+  times.sort()
+  return Timing(best: times[0], median: times[times.count / 2])
+}
+
+private func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+
+private func pad(_ s: String, _ width: Int) -> String {
+  s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
+}
