@@ -29,8 +29,6 @@ struct CellList {
   let positionsInBinOrder: [SIMD3<Double>]
   /// Lattice offsets of the wrapped positions in bin order, [nAtoms].
   let offsetsInBinOrder: [SIMD3<Int32>]
-  /// Bin of each atom as (p₁, p₂, p₃), [nAtoms].
-  let binOfAtom: [SIMD3<Int32>]
 
   /// Sorts the atoms of a structure into bins.
   /// - Parameters:
@@ -96,7 +94,6 @@ struct CellList {
     // Bin every atom (clamping the index: a wrapped coordinate can round to exactly 1) and
     // counting-sort the atoms by bin.
     let nBins = n.x * n.y * n.z
-    var binOfAtom = [SIMD3<Int32>](repeating: .zero, count: nAtoms)
     var linearBin = [Int32](repeating: 0, count: nAtoms)
     var start = [Int32](repeating: 0, count: nBins + 1)
     for a in 0..<nAtoms {
@@ -106,7 +103,6 @@ struct CellList {
         let index = f[k].rounded(.down)
         p[k] = Int32(max(0, min(Double(n[k] - 1), index)))
       }
-      binOfAtom[a] = p
       let linear = (Int(p.x) * n.y + Int(p.y)) * n.z + Int(p.z)
       linearBin[a] = Int32(linear)
       start[linear + 1] += 1
@@ -123,134 +119,6 @@ struct CellList {
     self.atomsInBinOrder = order
     self.positionsInBinOrder = order.map { frame.wrapped[Int($0)] }
     self.offsetsInBinOrder = order.map { frame.offsets[Int($0)] }
-    self.binOfAtom = binOfAtom
-  }
-
-  /// Bins searched from bin p along direction k: (bin index, image shift) for each bin offset
-  /// in `-m_k...m_k` that stays inside the range (non-periodic) or wraps (periodic).
-  func searchedBins(direction k: Int) -> [[(bin: Int, image: Int32)]] {
-    let n = binCounts[k], m = searchRange[k]
-    return (0..<n).map { p in
-      var out: [(bin: Int, image: Int32)] = []
-      for delta in -m...m {
-        let q = p + delta
-        if frame.isPeriodic(k) {
-          let wrappedBin = ((q % n) + n) % n
-          out.append((wrappedBin, Int32((q - wrappedBin) / n)))
-        } else if q >= 0 && q < n {
-          out.append((q, 0))
-        }
-      }
-      return out
-    }
-  }
-
-  /// Every directed edge within the cutoff, grouped by center in increasing order.
-  func neighborList() -> NeighborList {
-    var list = NeighborList()
-    let capacity = estimatedEdgeCount()
-    list.centers.reserveCapacity(capacity)
-    list.neighbors.reserveCapacity(capacity)
-    list.shifts.reserveCapacity(capacity)
-    forEachEdge { i, j, shift, _, _ in
-      list.centers.append(i)
-      list.neighbors.append(j)
-      list.shifts.append(shift)
-    }
-    return list
-  }
-
-  /// Every directed edge within the cutoff with its vector and length.
-  func neighborListWithGeometry() -> NeighborListGeometry {
-    var list = NeighborList()
-    var vectors: [SIMD3<Double>] = []
-    var distances: [Double] = []
-    let capacity = estimatedEdgeCount()
-    list.centers.reserveCapacity(capacity)
-    list.neighbors.reserveCapacity(capacity)
-    list.shifts.reserveCapacity(capacity)
-    vectors.reserveCapacity(capacity)
-    distances.reserveCapacity(capacity)
-    forEachEdge { i, j, shift, vector, distance2 in
-      list.centers.append(i)
-      list.neighbors.append(j)
-      list.shifts.append(shift)
-      vectors.append(vector)
-      distances.append(distance2.squareRoot())
-    }
-    return NeighborListGeometry(list: list, vectors: vectors, distances: distances)
-  }
-
-  /// Number of edges expected at uniform density, plus a tenth: `N · (4π/3)c³ · N/V · 1.1`.
-  func estimatedEdgeCount() -> Int {
-    let nAtoms = Double(atomsInBinOrder.count)
-    let (a1, a2, a3) = frame.basis
-    var volume = abs(dot(a1, cross(a2, a3)))
-    for k in 0..<3 where !frame.isPeriodic(k) {
-      // The atoms' spread along k, counted as at least one cutoff thick.
-      volume *= max(extent[k], cutoff * length(frame.reciprocalRow(k)))
-    }
-    guard volume > 0, volume.isFinite else { return 0 }
-    let sphere = 4.0 / 3.0 * Double.pi * cutoff * cutoff * cutoff
-    let estimate = nAtoms * sphere * nAtoms / volume * 1.1
-    return Int(min(estimate, 4e9))
-  }
-
-  /// Calls `body(i, j, S, r_ij, |r_ij|²)` for every directed edge, centers in increasing order.
-  ///
-  /// `r_ij` is computed as `wrapped[j] − wrapped[i] + S'·cell` (S' the shift between the
-  /// wrapped atoms), equal to `R[j] − R[i] + S·cell` up to rounding.
-  @inline(__always)
-  func forEachEdge(
-    _ body: (_ i: Int32, _ j: Int32, _ shift: SIMD3<Int32>, _ vector: SIMD3<Double>, _ distance2: Double) -> Void
-  ) {
-    let nAtoms = atomsInBinOrder.count
-    guard nAtoms > 0 else { return }
-    let cutoff2 = cutoff * cutoff
-    let ny = binCounts.y, nz = binCounts.z
-    let bins = (searchedBins(direction: 0), searchedBins(direction: 1), searchedBins(direction: 2))
-    // s·a_k for every image s needed along k, indexed by s + m_k.
-    func products(_ k: Int) -> [SIMD3<Double>] {
-      let m = searchRange[k] / max(binCounts[k], 1) + 2
-      return (-m...m).map { Double(Int32($0)) * frame.row(k) }
-    }
-    let t1 = products(0), t2 = products(1), t3 = products(2)
-    let o1 = t1.count / 2, o2 = t2.count / 2, o3 = t3.count / 2
-    binStart.withUnsafeBufferPointer { start in
-      positionsInBinOrder.withUnsafeBufferPointer { positions in
-        atomsInBinOrder.withUnsafeBufferPointer { atoms in
-          offsetsInBinOrder.withUnsafeBufferPointer { binOffsets in
-            for i in 0..<nAtoms {
-              let p = binOfAtom[i]
-              let ri = frame.wrapped[i]
-              let offsetI = frame.offsets[i]
-              for (q1, s1) in bins.0[Int(p.x)] {
-                let ta = t1[Int(s1) + o1]
-                for (q2, s2) in bins.1[Int(p.y)] {
-                  let tb = ta + t2[Int(s2) + o2]
-                  let q12 = (q1 * ny + q2) * nz
-                  for (q3, s3) in bins.2[Int(p.z)] {
-                    let t = tb + t3[Int(s3) + o3]
-                    let q = q12 + q3
-                    let image = SIMD3<Int32>(s1, s2, s3)
-                    let isZeroImage = image == .zero
-                    for jj in Int(start[q])..<Int(start[q + 1]) {
-                      let d = positions[jj] - ri + t
-                      let d2 = dot(d, d)
-                      if d2 < cutoff2 {
-                        let j = atoms[jj]
-                        if isZeroImage && Int(j) == i { continue }
-                        body(Int32(i), j, image &- binOffsets[jj] &+ offsetI, d, d2)
-                      }
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
   }
 }
 

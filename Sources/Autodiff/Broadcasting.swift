@@ -144,7 +144,7 @@ func broadcastBinary<S: TensorScalar>(
 /// Values of `x` repeated along broadcast axes to shape `out`.
 func broadcastValues<S: TensorScalar>(_ x: Tensor<S>, to out: [Int]) -> [S] {
   let n = shapeCount(out)
-  if x.count == 1 { return [S](repeating: x.scalars[0], count: n) }
+  if x.count == 1 { return filledScalars(n, x.scalars[0]) }
   let plan = StridedPlan(shape: out, aStrides: broadcastStrides(x.shape, in: out), bStrides: [Int](repeating: 0, count: out.count))
   return x.scalars.withUnsafeBufferPointer { px in
     makeScalars(n) { y in
@@ -178,7 +178,7 @@ func reducedValues<S: TensorScalar>(_ x: Tensor<S>, to shape: [Int]) -> [S] {
     step *= x.shape[k]
   }
   let plan = StridedPlan(shape: x.shape, aStrides: broadcastStrides(shape, in: x.shape), bStrides: contiguous)
-  var out = [S](repeating: 0, count: n)
+  var out: [S] = filledScalars(n, 0)
   x.scalars.withUnsafeBufferPointer { px in
     out.withUnsafeMutableBufferPointer { py in
       let src = px.baseAddress!, dst = py.baseAddress!

@@ -52,7 +52,7 @@ public func scatterAdd<S: TensorScalar>(_ x: Tensor<S>, into count: Int, at indi
   let width = e == 0 ? shapeCount(Array(x.shape.dropFirst())) : x.count / e
   var out = x.shape
   out[0] = count
-  var values = [S](repeating: 0, count: count * width)
+  var values: [S] = filledScalars(count * width, 0)
   x.scalars.withUnsafeBufferPointer { px in
     indices.withUnsafeBufferPointer { pi in
       values.withUnsafeMutableBufferPointer { py in

@@ -21,16 +21,20 @@ func unaryLoop<S: TensorScalar>(
     negatedExp(x, y, n)
     for i in 0..<n { y[i] = x[i] / (1 + y[i]) }
   case .siluDerivative:
+    // 1 − σ = e⁻ˣσ and 1 − 2σ = (e⁻ˣ − 1)σ avoid cancellation for large x.
     negatedExp(x, y, n)
     for i in 0..<n {
-      let s = 1 / (1 + y[i])
-      y[i] = s * (1 + x[i] * (1 - s))
+      let e = y[i], s = 1 / (1 + e)
+      let oneMinusS = e.isFinite ? e * s : 1
+      y[i] = s * (1 + x[i] * oneMinusS)
     }
   case .siluSecondDerivative:
     negatedExp(x, y, n)
     for i in 0..<n {
-      let s = 1 / (1 + y[i])
-      y[i] = s * (1 - s) * (2 + x[i] * (1 - 2 * s))
+      let e = y[i], s = 1 / (1 + e)
+      let oneMinusS = e.isFinite ? e * s : 1
+      let oneMinus2S = e.isFinite ? (e - 1) * s : 1
+      y[i] = s * oneMinusS * (2 + x[i] * oneMinus2S)
     }
   case .power(let p):
     if p == 2 {

@@ -26,7 +26,7 @@ public func matmul<S: TensorScalar>(
     "matmul: shapes \(a.shape)\(transposingA ? "ᵀ" : "") and \(b.shape)\(transposingB ? "ᵀ" : "") do not chain (\(k) vs \(kb))")
   let values: [S] = a.scalars.withUnsafeBufferPointer { pa in
     b.scalars.withUnsafeBufferPointer { pb in
-      if k == 0 { return [S](repeating: 0, count: m * n) }
+      if k == 0 { return filledScalars(m * n, 0) }
       return makeScalars(m * n) { c in
         S._gemm(
           transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k,

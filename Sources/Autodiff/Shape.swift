@@ -74,7 +74,7 @@ extension Tensor {
     let rows = count / Swift.max(n, 1)
     var out = shape
     out[rank - 1] = w
-    var values = [Scalar](repeating: 0, count: rows * w)
+    var values: [Scalar] = filledScalars(rows * w, 0)
     scalars.withUnsafeBufferPointer { px in
       values.withUnsafeMutableBufferPointer { py in
         for r in 0..<rows { (py.baseAddress! + r * w + before).update(from: px.baseAddress! + r * n, count: n) }
@@ -116,7 +116,7 @@ public func concat<S: TensorScalar>(_ tensors: [Tensor<S>], axis: Int = -1) -> T
   let widths = tensors.map { $0.shape[rank - 1] }
   let w = widths.reduce(0, +)
   let rows = shapeCount(lead)
-  var values = [S](repeating: 0, count: rows * w)
+  var values: [S] = filledScalars(rows * w, 0)
   values.withUnsafeMutableBufferPointer { py in
     var offset = 0
     for (t, n) in zip(tensors, widths) {

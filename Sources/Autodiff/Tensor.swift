@@ -39,7 +39,7 @@ public struct Tensor<Scalar: TensorScalar>: Sendable {
 
   /// A tensor of the given shape with every value equal to `value`.
   public init(repeating value: Scalar, shape: [Int]) {
-    self.init(shape: shape, scalars: [Scalar](repeating: value, count: shapeCount(shape)))
+    self.init(shape: shape, scalars: filledScalars(shapeCount(shape), value))
   }
 
   /// A tensor of zeros. - Parameter zeros: the shape.

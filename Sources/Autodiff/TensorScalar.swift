@@ -23,6 +23,8 @@ public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Se
     _ bStride: Int, _ y: UnsafeMutablePointer<Self>, _ count: Int)
   /// `y[i] += x[i]`.
   static func _accumulate(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, _ count: Int)
+  /// `y[i] = value` for `i` in `0..<count` (y uninitialised or not).
+  static func _fill(_ value: Self, _ y: UnsafeMutablePointer<Self>, _ count: Int)
   /// `Σ x[i]`.
   static func _sum(_ x: UnsafePointer<Self>, _ count: Int) -> Self
   /// Row-major `C = op(A)·op(B)` (BLAS gemm with α = 1, β = 0).
@@ -102,6 +104,9 @@ extension Float: TensorScalar {
     accumulateLoop(x, y, count)
   }
   public static func _sum(_ x: UnsafePointer<Float>, _ count: Int) -> Float { sumLoop(x, count) }
+  public static func _fill(_ value: Float, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
+    y.initialize(repeating: value, count: count)
+  }
   public static func _gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
@@ -126,6 +131,9 @@ extension Double: TensorScalar {
     _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, _ count: Int
   ) { accumulateLoop(x, y, count) }
   public static func _sum(_ x: UnsafePointer<Double>, _ count: Int) -> Double { sumLoop(x, count) }
+  public static func _fill(_ value: Double, _ y: UnsafeMutablePointer<Double>, _ count: Int) {
+    y.initialize(repeating: value, count: count)
+  }
   public static func _gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,

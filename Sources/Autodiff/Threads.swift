@@ -64,12 +64,3 @@ struct UncheckedSendable<T>: @unchecked Sendable {
   let value: T
   init(_ value: T) { self.value = value }
 }
-
-/// A new array of `count` scalars filled by `fill` (no zeroing first).
-@inline(__always)
-func makeScalars<S: TensorScalar>(_ count: Int, _ fill: (UnsafeMutablePointer<S>) -> Void) -> [S] {
-  [S](unsafeUninitializedCapacity: count) { buffer, initialized in
-    if count > 0 { fill(buffer.baseAddress!) }
-    initialized = count
-  }
-}

@@ -2,3 +2,15 @@
 #include <cblas.h>
 // Vectorised elementwise kernels (AVX2 + FMA, chosen at run time) for the tensor engine.
 #include "vector_kernels.h"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+/// Makes glibc keep large freed blocks for reuse instead of unmapping them (see
+/// Sources/Autodiff/Allocation.swift).
+static inline void mlff_tune_allocator(void) {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+}
+#else
+static inline void mlff_tune_allocator(void) {}
+#endif

@@ -89,13 +89,15 @@ enum { MLFF_EXP = 0, MLFF_SIGMOID = 1, MLFF_SILU = 2, MLFF_SILU_D1 = 3, MLFF_SIL
     case MLFF_EXP: return mlff_exp_##SUFFIX(x);                                                 \
     case MLFF_SIGMOID: return mlff_sigmoid_##SUFFIX(x);                                         \
     case MLFF_SILU: return x * mlff_sigmoid_##SUFFIX(x);                                        \
-    case MLFF_SILU_D1: {                                                                        \
-      VT s = mlff_sigmoid_##SUFFIX(x);                                                          \
-      return s * (1.0f + x * (1.0f - s));                                                       \
+    case MLFF_SILU_D1: { /* σ(1 + x(1 − σ)), with 1 − σ = e^{−x}σ (no cancellation) */       \
+      VT e = mlff_expcore_##SUFFIX(mlff_clamp_##SUFFIX(-x));                                    \
+      VT s = 1.0f / (1.0f + e);                                                                 \
+      return s * (1.0f + x * (e * s));                                                          \
     }                                                                                           \
-    case MLFF_SILU_D2: {                                                                        \
-      VT s = mlff_sigmoid_##SUFFIX(x);                                                          \
-      return s * (1.0f - s) * (2.0f + x * (1.0f - 2.0f * s));                                   \
+    case MLFF_SILU_D2: { /* σ(1 − σ)(2 + x(1 − 2σ)), with 1 − 2σ = (e^{−x} − 1)σ */              \
+      VT e = mlff_expcore_##SUFFIX(mlff_clamp_##SUFFIX(-x));                                    \
+      VT s = 1.0f / (1.0f + e);                                                                 \
+      return s * (e * s) * (2.0f + x * ((e - 1.0f) * s));                                       \
     }                                                                                           \
     default: { /* tanh x = 1 − 2/(e^{2x} + 1); for |x| < 1/4 its Taylor series to x⁹ */          \
       VT e = mlff_expcore_##SUFFIX(mlff_clamp_##SUFFIX(x + x));                                 \

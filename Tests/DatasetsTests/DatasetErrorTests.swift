@@ -23,8 +23,8 @@ struct DatasetErrorTests {
   }
 
   /// A correct file written by hand, with one part altered by `change`.
-  func handWritten(_ name: String, nAtoms: Int = 5, offsets: [Int64] = [0, 2, 5],
-                   change: (HDF5File) throws -> Void = { _ in }, skip: Set<String> = []) throws -> URL {
+  func handWritten(_ name: String, nAtoms: Int = 5, offsets: [Int64] = [0, 2, 5], skip: Set<String> = [],
+                   change: (HDF5File) throws -> Void = { _ in }) throws -> URL {
     let url = folder.appendingPathComponent(name)
     try writeRawFile(url) { file in
       let n = offsets.count - 1

@@ -14,9 +14,9 @@ enum Systems {
     return cell.supercell(n, n, n)
   }
 
-  /// A bonded copper trimer (Cu–Cu 2.5 Å, bonded by covalent radii), not periodic.
+  /// A bonded copper trimer at the Morse minimum (equilateral, Cu–Cu 2.866 Å < 1.2 × 2 × 1.32 Å), not periodic.
   static var copperTrimer: Structure {
-    Structure(atomicNumbers: [29, 29, 29], positions: [SIMD3(0, 0, 0), SIMD3(2.5, 0, 0), SIMD3(1.25, 2.1, 0.1)])
+    Structure(atomicNumbers: [29, 29, 29], positions: [SIMD3(0, 0, 0), SIMD3(2.866, 0, 0), SIMD3(1.433, 2.866 * 0.75.squareRoot(), 0)])
   }
 
   /// A fresh temporary folder.

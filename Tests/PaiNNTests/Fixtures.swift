@@ -56,3 +56,6 @@ enum Fixtures {
     return out
   }
 }
+
+/// Largest absolute component of a vector.
+func maxAbs(_ v: SIMD3<Double>) -> Double { max(abs(v.x), abs(v.y), abs(v.z)) }

@@ -122,14 +122,14 @@ extension MLFF {
       let state = LabelState(labelled: previous.labelled)
 
       // Ctrl-C / SIGTERM: finish the write in progress, stop the workers, say how to resume.
-      let interrupts = [SIGINT, SIGTERM].map { signalNumber -> DispatchSourceSignal in
+      let interrupts = [SIGINT, SIGTERM].map { (signalNumber: Int32) -> DispatchSourceSignal in
         signal(signalNumber, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
         source.setEventHandler {
           journal.withWritesPaused {
             pool.terminateNow()
             FileHandle.standardError.write(Data("\nlabel: interrupted; \(state.doneCount) of \(total) labelled are safe in \(journal.journalURL.path). Run the same command again to continue.\n".utf8))
-            exit(130)
+            Foundation.exit(130)
           }
         }
         source.resume()

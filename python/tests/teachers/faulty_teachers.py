@@ -79,3 +79,14 @@ def noisy():
 def missing_package():
     import a_package_that_is_not_installed  # noqa: F401
     return EMT()
+
+
+class _Slow(EMT):
+    def calculate(self, *args, **kwargs):
+        time.sleep(0.05)
+        super().calculate(*args, **kwargs)
+
+
+def slow():
+    """EMT that takes 50 ms per structure, so a labelling job can be killed midway."""
+    return _Slow()
