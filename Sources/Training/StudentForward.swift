@@ -1,23 +1,24 @@
+import Atomistic
 import Autodiff
 import PaiNN
+import Potentials
 
-/// The student's differentiable outputs for a batch: energies, forces and stress as tensors
-/// that the loss can be differentiated through (forces are recorded with `createGraph`).
-struct StudentOutputs<S: TensorScalar> {
-  /// Total energies, [B], eV.
-  var energies: Tensor<S>
-  /// Forces −∂E/∂R, [N, 3], eV/Å (nil when not requested).
-  var forces: Tensor<S>?
-  /// Stress, [B, 6], eV/Å³ (nil when not requested; rows of non-periodic structures are 0).
-  var stress: Tensor<S>?
-}
-
-/// Runs the PaiNN differentiable forward pass on `graph` with `parameters` as leaves.
+/// The student's differentiable outputs for a batch: energies [B] (eV), forces [N, 3] (eV/Å)
+/// and stress [B, 6] (eV/Å³), recorded so that a loss on them reaches the weights.
 /// - Parameters:
 ///   - model: architecture, elements, reference energies and scale.
-///   - parameters: one leaf tensor per weight, in `model.parameters.names` order.
+///   - structures: the structures of (part of) a batch.
+///   - parameters: one tensor per weight, in `model.parameters.names` order.
+///   - forces, stress: whether to compute them.
+/// - Returns: the prediction and the leaf tensors of the weights to differentiate against.
 func studentForward<S: TensorScalar>(
-  _ model: PaiNNModel, graph: PaiNNGraph, parameters: [Tensor<S>], forces: Bool, stress: Bool
-) throws -> StudentOutputs<S> {
-  throw TrainingError("this build has no differentiable PaiNN forward pass yet; training is not available")
+  _ model: PaiNNModel, structures: [Structure], parameters: [Tensor<S>], forces: Bool, stress: Bool
+) throws -> (prediction: PaiNNPrediction<S>, leaves: [Tensor<S>]) {
+  var net = PaiNNTrainable<S>(model)
+  net.setParameters(parameters)
+  let graph = try net.batch(structures)
+  var properties: PropertySet = .energy
+  if forces { properties.insert(.forces) }
+  if stress { properties.insert(.stress) }
+  return (net.forward(graph, properties, createGraph: true), net.orderedParameters)
 }

@@ -165,12 +165,11 @@ public final class Trainer {
   func partGradients<S: TensorScalar>(
     _ type: S.Type, _ part: [Structure], _ normalization: LossNormalization
   ) throws -> ([[Double]], Double) {
-    let graph = try PaiNNGraph(part, elements: model.elements, cutoff: model.configuration.cutoff)
-    let leaves = zip(weights, shapes).map { Tensor<S>(shape: $1, scalars: $0.map { S($0) }).requiringGradient() }
+    let values = zip(weights, shapes).map { Tensor<S>(shape: $1, scalars: $0.map { S($0) }) }
     let loss = configuration.loss
     let wantForces = loss.weights.forces != 0 && normalization.forceComponentCount > 0
     let wantStress = loss.weights.stress != 0 && normalization.stressComponentCount > 0
-    let out = try studentForward(model, graph: graph, parameters: leaves, forces: wantForces, stress: wantStress)
+    let (out, leaves) = try studentForward(model, structures: part, parameters: values, forces: wantForces, stress: wantStress)
     let value = loss(energies: out.energies, forces: out.forces, stress: out.stress,
                      targets: LossTargets(part), normalization: normalization)
     let g = gradients(of: value.total, wrt: leaves)

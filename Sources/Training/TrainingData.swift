@@ -89,6 +89,27 @@ public struct TrainingData: Sendable {
     }
   }
 
+  /// Training, validation and (optionally) test structures from separate files; every
+  /// structure of `train` is trained on.
+  public static func read(train: URL, validation: URL, test: URL?) throws -> TrainingData {
+    func load(_ url: URL) throws -> [Structure] {
+      switch url.pathExtension.lowercased() {
+      case "h5", "hdf5": return try Dataset.read(url).structures
+      case "xyz", "extxyz": return try ExtXYZ.read(url)
+      default:
+        throw TrainingError("\(url.path): unknown data format '.\(url.pathExtension)'; give a dataset (.h5) or an extended XYZ file (.xyz, .extxyz)")
+      }
+    }
+    let a = try load(train), b = try load(validation), c = try test.map(load) ?? []
+    guard !a.isEmpty else { throw TrainingError("\(train.path) contains no structures; give labelled structures to train on") }
+    guard !b.isEmpty else { throw TrainingError("\(validation.path) contains no structures; the validation file needs at least one") }
+    let splits = DatasetSplits(
+      train: Array(0..<a.count), validation: Array(a.count..<(a.count + b.count)),
+      test: Array((a.count + b.count)..<(a.count + b.count + c.count)))
+    return try TrainingData(structures: a + b + c, splits: splits, source: train.path,
+                            trainFraction: 1, validationFraction: 0, seed: 0)
+  }
+
   /// Reads `.h5` (dataset) or `.xyz`/`.extxyz` files.
   /// - Throws: the reader's error (naming file and frame), or `TrainingError` for an unknown
   ///   extension.

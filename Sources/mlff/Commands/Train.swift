@@ -28,6 +28,12 @@ extension MLFF {
     @Option(name: .long, help: "Labelled structures: a dataset (.h5) or extended XYZ (.xyz, .extxyz).")
     var data: String
 
+    @Option(help: "Validation structures in their own file (then --data is all training data).")
+    var validation: String?
+
+    @Option(help: "Test structures in their own file (with --validation).")
+    var test: String?
+
     @Option(name: [.short, .customLong("output")], help: "Run folder (created; must not hold a run unless --resume).")
     var output: String
 
@@ -107,6 +113,9 @@ extension MLFF {
       if PaiNNPrecision(rawValue: precision) == nil {
         throw ValidationError("--precision must be 'float' or 'double', got '\(precision)'")
       }
+      if test != nil && validation == nil {
+        throw ValidationError("--test needs --validation as well (or put the splits in a dataset file)")
+      }
       if splitFractions == nil {
         throw ValidationError("--split '\(split)' must be two or three fractions such as 0.8,0.1,0.1")
       }
@@ -148,7 +157,10 @@ extension MLFF {
       c.validationFraction = splitFractions!.validation
       if let problem = c.problem { throw ValidationError(problem) }
 
-      let data = try TrainingData.read(
+      let data = try validation.map {
+        try TrainingData.read(train: URL(fileURLWithPath: data), validation: URL(fileURLWithPath: $0),
+                              test: test.map { URL(fileURLWithPath: $0) })
+      } ?? TrainingData.read(
         URL(fileURLWithPath: data), trainFraction: c.trainFraction, validationFraction: c.validationFraction, seed: c.seed)
       let trainer = try Trainer(configuration: c, data: data, folder: URL(fileURLWithPath: output), resume: resume)
       trainer.showsProgress = !quiet

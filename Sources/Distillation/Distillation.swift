@@ -1,1 +1,0 @@
-// Module Distillation: see ARCHITECTURE.md for what it owns.

@@ -1,0 +1,165 @@
+import ArgumentParser
+import Atomistic
+import Autodiff
+import Foundation
+import PaiNN
+import Potentials
+
+extension MLFF.Bench {
+  /// `mlff bench painn`: energy + forces time of the PaiNN student next to schnetpack's PaiNN
+  /// of the same size on PyTorch CPU, same structures, same weights, same thread count.
+  struct PaiNNInference: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "painn",
+      abstract: "Time PaiNN energy + forces against schnetpack's PaiNN (PyTorch CPU) on molecules and crystals.",
+      discussion: """
+        Structures: ethanol (9 atoms), planar biphenyl (22), diamond Si 2×2×2 and 3×3×3 (64,
+        216, periodic), fcc Cu 7×7×7 (1372, periodic). For each preset a random model is
+        written and evaluated here in Float (neighbour list included in the time) and by
+        scripts/bench/painn_schnetpack.py with schnetpack's PaiNN + Atomwise + Forces in
+        float32 on the same weights and positions (neighbour list precomputed, not timed).
+        Prints the median of --repeats evaluations after one warm-up, and the ratio
+        schnetpack time / mlff time (above 1: mlff is faster).
+
+          mlff bench painn --presets small,medium --threads 1
+        """)
+
+    @Option(help: "Comma-separated presets.")
+    var presets = "small,medium"
+    @Option(help: "Threads for both sides (BLAS here, torch.set_num_threads there).")
+    var threads = 1
+    @Option(help: "Timed evaluations per structure (the median is reported).")
+    var repeats = 5
+    @Option(help: "Python interpreter with schnetpack and PyTorch.")
+    var python = ".venv-bench/bin/python"
+    @Option(help: "The peer timing script.")
+    var script = "scripts/bench/painn_schnetpack.py"
+    @Flag(help: "Skip the schnetpack side (mlff timings only).")
+    var noPeer = false
+
+    func validate() throws {
+      for p in presetList where PaiNNPreset(rawValue: p) == nil {
+        throw ValidationError("unknown preset '\(p)' in --presets; choose from \(PaiNNPreset.allCases.map(\.rawValue).joined(separator: ","))")
+      }
+      guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+      guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+    }
+
+    var presetList: [String] { presets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
+
+    func run() throws {
+      TensorThreads.setBLASThreads(threads)
+      let cases = painnBenchmarkStructures()
+      let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mlff-bench-painn-\(ProcessInfo.processInfo.processIdentifier)")
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      defer { try? FileManager.default.removeItem(at: folder) }
+      let structuresURL = folder.appendingPathComponent("structures.xyz")
+      try ExtXYZ.write(cases.map(\.structure), to: structuresURL)
+      print("PaiNN energy + forces, median of \(repeats), \(threads) thread(s); mlff Float (neighbour list included) vs schnetpack float32 (neighbour list excluded)")
+      print(String(format: "%-8@ %-10@ %6@ %12@ %14@ %8@", "preset", "structure", "atoms", "mlff ms", "schnetpack ms", "ratio"))
+      for name in presetList {
+        let preset = PaiNNPreset(rawValue: name)!
+        let model = PaiNNModel.random(preset.configuration, elements: [1, 6, 8, 14, 29], seed: 0)
+        let modelURL = folder.appendingPathComponent("\(name).safetensors")
+        try model.write(to: modelURL, dtype: .f32)
+        let potential = PaiNNPotential(model: model, precision: .float)
+        var mine: [Double] = []
+        for (_, structure) in cases {
+          _ = try potential.compute([structure], .energyAndForces)
+          var times: [Double] = []
+          for _ in 0..<repeats {
+            let start = ContinuousClock.now
+            _ = try potential.compute([structure], .energyAndForces)
+            times.append(seconds(ContinuousClock.now - start))
+          }
+          mine.append(median(times))
+        }
+        let peer = noPeer ? nil : try runPeer(model: modelURL, structures: structuresURL)
+        for (k, c) in cases.enumerated() {
+          let theirs = peer?[k]
+          let ratio = theirs.map { String(format: "%.2f", $0 / mine[k]) } ?? "-"
+          let theirsText = theirs.map { String(format: "%.2f", $0 * 1000) } ?? "-"
+          print(String(format: "%-8@ %-10@ %6d %12.2f %14@ %8@", name, c.name, c.structure.count, mine[k] * 1000, theirsText, ratio))
+        }
+      }
+    }
+
+    /// Median seconds per structure from the schnetpack script, in the order of the file.
+    func runPeer(model: URL, structures: URL) throws -> [Double] {
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: python)
+      process.arguments = [script, "--model", model.path, "--structures", structures.path,
+                           "--threads", String(threads), "--repeats", String(repeats)]
+      let output = Pipe()
+      process.standardOutput = output
+      do { try process.run() } catch {
+        throw ValidationError("cannot run \(python) \(script): \(error.localizedDescription); make the benchmark environment with `make bench-setup` or pass --no-peer")
+      }
+      let data = output.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      guard process.terminationStatus == 0,
+            let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+            let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+            let times = json["median_seconds"] as? [Double]
+      else {
+        throw ValidationError("\(script) failed (exit status \(process.terminationStatus)); run it by hand to see why, or pass --no-peer")
+      }
+      return times
+    }
+  }
+}
+
+private func seconds(_ d: Duration) -> Double {
+  Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+private func median(_ xs: [Double]) -> Double {
+  let s = xs.sorted()
+  return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+/// The benchmark structures: ethanol, biphenyl, Si 64 and 216, Cu 1372.
+func painnBenchmarkStructures() -> [(name: String, structure: Structure)] {
+  let ethanol = Structure(
+    atomicNumbers: [6, 6, 8, 1, 1, 1, 1, 1, 1],
+    positions: [
+      [1.168181, -0.400382, 0.0], [0.0, 0.559462, 0.0], [-1.190083, -0.227669, 0.0],
+      [-1.946623, 0.381525, 0.0], [0.042557, 1.207508, 0.886933], [0.042557, 1.207508, -0.886933],
+      [2.115891, 0.1448, 0.0], [1.128599, -1.037234, 0.885881], [1.128599, -1.037234, -0.885881],
+    ])
+  let si = Structure(
+    atomicNumbers: Array(repeating: 14, count: 8),
+    positions: [[0, 0, 0], [0.25, 0.25, 0.25], [0, 0.5, 0.5], [0.25, 0.75, 0.75],
+                [0.5, 0, 0.5], [0.75, 0.25, 0.75], [0.5, 0.5, 0], [0.75, 0.75, 0.25]].map { $0 * 5.43 },
+    cell: .orthorhombic(5.43, 5.43, 5.43), pbc: [true, true, true])
+  let cu = Structure(
+    atomicNumbers: Array(repeating: 29, count: 4),
+    positions: [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]].map { $0 * 3.61 },
+    cell: .orthorhombic(3.61, 3.61, 3.61), pbc: [true, true, true])
+  return [
+    ("ethanol", ethanol), ("biphenyl", planarBiphenyl()),
+    ("Si64", si.supercell(2, 2, 2)), ("Si216", si.supercell(3, 3, 3)), ("Cu1372", cu.supercell(7, 7, 7)),
+  ]
+}
+
+/// Planar biphenyl C₁₂H₁₀: two benzene rings (C–C 1.39 Å, C–H 1.09 Å) joined by a 1.49 Å bond.
+func planarBiphenyl() -> Structure {
+  let cc = 1.39, ch = 1.09, bridge = 1.49
+  var z: [Int] = []
+  var r: [SIMD3<Double>] = []
+  for side in [-1.0, 1.0] {
+    let centre = SIMD3(side * (bridge / 2 + cc), 0, 0)
+    for k in 0..<6 {
+      // Atom 0 of each ring points at the other ring.
+      let angle = Double.pi * Double(k) / 3
+      let direction = SIMD3(-side * Foundation.cos(angle), Foundation.sin(angle), 0)
+      z.append(6)
+      r.append(centre + cc * direction)
+      if k != 0 {
+        z.append(1)
+        r.append(centre + (cc + ch) * direction)
+      }
+    }
+  }
+  return Structure(atomicNumbers: z, positions: r)
+}
