@@ -112,7 +112,8 @@ public func bruteForceNeighborList(_ structure: Structure, cutoff: Double) throw
 
 /// The neighbour list used everywhere: an O(N) cell list, equal (as a set) to the brute-force one.
 ///
-/// Edges come grouped by center, centers in increasing order.
+/// The edges of each center are contiguous (centers visited bin by bin, not in index order);
+/// use `sorted()` for a canonical order.
 /// - Parameters:
 ///   - structure: atoms, cell and pbc.
 ///   - cutoff: pairs with |r_ij| < cutoff are listed, Å.

@@ -24,6 +24,21 @@ public enum TensorThreads {
     #endif
   }
 
+  /// The BLAS library and the processor kernels it chose, e.g. "OpenBLAS 0.3.21 … (Haswell)".
+  ///
+  /// OpenBLAS picks its kernels when the process starts; a processor it does not know
+  /// gets older kernels. `OPENBLAS_CORETYPE=SkylakeX` in the environment (set before the
+  /// process starts) selects the AVX-512 kernels on processors that have AVX-512.
+  public static var blasDescription: String {
+    #if canImport(Accelerate)
+    return "Accelerate"
+    #else
+    let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"
+    let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+    return "\(config) (kernels: \(core))"
+    #endif
+  }
+
   /// The number of threads BLAS uses for matrix products (1 where it cannot be queried).
   public static var blasThreads: Int {
     #if canImport(Accelerate)

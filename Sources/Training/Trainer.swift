@@ -213,6 +213,7 @@ public final class Trainer {
       let batches = balancedBatches(data.train, atomCounts: data.atomCounts, batchSize: c.batchSize,
                                     seed: epochSeed(c.seed, epoch: state.epoch))
       var lossSum = 0.0
+      var batchesDone = 0
       var structuresDone = 0
       var rate = learningRate(elapsed: startElapsed)
       var outOfTime = false
@@ -229,8 +230,11 @@ public final class Trainer {
         average.update(weights)
         state.step += 1
         lossSum += loss
+        batchesDone += 1
         structuresDone += batch.count
-        progress?.update(done: state.step, extra: "epoch \(state.epoch + 1)  loss \(String(format: "%.4g", loss))  \(lastValidation)  lr \(String(format: "%.2e", rate))")
+        var extra = "epoch \(state.epoch + 1)  loss \(String(format: "%.4g", loss))  \(lastValidation)  lr \(String(format: "%.2e", rate))"
+        if let maxTime = c.maxTime { extra += "  time left \(formatDuration(max(0, maxTime - elapsed)))" }
+        progress?.update(done: state.step, extra: extra)
       }
       let epochSeconds = Date().timeIntervalSince(epochStart)
       state.epoch += 1
@@ -238,10 +242,13 @@ public final class Trainer {
       state.elapsed = startElapsed + Date().timeIntervalSince(sessionStart)
       let averaged = c.emaDecay > 0 ? average.average : weights
       let (validationLoss, metrics) = try validate(averaged)
+      guard validationLoss.isFinite else {
+        throw TrainingError("the validation loss became \(validationLoss) at epoch \(state.epoch); lower the learning rate (--lr) or check the validation labels")
+      }
       if c.schedule == .plateau { state.plateau.record(validationLoss) }
       let entry = EpochMetrics(
         epoch: state.epoch, step: state.step, time: state.elapsed, learningRate: rate,
-        trainLoss: structuresDone > 0 ? lossSum / Double(max(1, batches.count)) : .nan,
+        trainLoss: batchesDone > 0 ? lossSum / Double(batchesDone) : .nan,
         validationLoss: validationLoss, validationEnergyMAE: metrics.energyMAE,
         validationEnergyRMSE: metrics.energyRMSE, validationForceMAE: metrics.forceMAE,
         validationForceRMSE: metrics.forceRMSE, validationStressMAE: metrics.stressMAE,

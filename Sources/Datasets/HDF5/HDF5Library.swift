@@ -3,10 +3,10 @@ import Foundation
 
 /// Process-wide access to libhdf5.
 ///
-/// The Debian/Ubuntu libhdf5 is built without its thread-safety option, so every HDF5 call in
-/// the process goes through `withLock`, which holds one recursive lock. The first call also
-/// switches off HDF5's automatic printing of error stacks to standard error: failures are turned
-/// into `DatasetError`s that carry the stack's messages instead.
+/// Whether libhdf5 is thread-safe is a build option of the library, so every HDF5 call in
+/// the process goes through `withLock`, which holds one recursive lock. It also switches off
+/// HDF5's automatic printing of error stacks to standard error: failures are turned into
+/// `DatasetError`s that carry the stack's messages instead.
 enum HDF5Library {
   private static let lock = NSRecursiveLock()
   nonisolated(unsafe) private static var isInitialised = false
@@ -17,9 +17,11 @@ enum HDF5Library {
     defer { lock.unlock() }
     if !isInitialised {
       _ = H5open()
-      _ = H5Eset_auto2(mlff_h5e_default(), nil, nil)
       isInitialised = true
     }
+    // The automatic printing setting is per thread when libhdf5 is built thread-safe: set it on
+    // every entry (it is a cheap assignment).
+    _ = H5Eset_auto2(mlff_h5e_default(), nil, nil)
     return try body()
   }
 

@@ -62,6 +62,7 @@ extension MLFF.Bench {
       TensorThreads.elementwiseThreads = threads
       TensorThreads.setBLASThreads(threads)
       print("tensor engine benchmark, \(threads) thread(s); times are best / median of \(repeats)")
+      print("BLAS: \(TensorThreads.blasDescription)")
       benchMatmul(Float.self, "Float")
       benchMatmul(Double.self, "Double")
       benchElementwise()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Atomistic
+import Datasets
 import Foundation
 import Reporting
 
@@ -9,12 +10,15 @@ enum StructureFileFormat: String, ExpressibleByArgument, CaseIterable {
   case extxyz
   /// Plain XYZ: count, comment, species x y z; no cell, labels or extra columns.
   case xyz
+  /// HDF5 dataset (docs/dataset-format.md): atoms, cells, labels, splits; no info or extra arrays.
+  case h5
 
   /// The format implied by a path's extension; nil when the extension is not known.
   /// `.xyz` is extended XYZ, as in ASE; ask for plain XYZ with `--format xyz`.
   static func fromExtension(of path: String) -> StructureFileFormat? {
     switch URL(fileURLWithPath: path).pathExtension.lowercased() {
     case "extxyz", "xyz": return .extxyz
+    case "h5", "hdf5": return .h5
     default: return nil
     }
   }
@@ -24,7 +28,7 @@ enum StructureFileFormat: String, ExpressibleByArgument, CaseIterable {
   static func resolve(_ explicit: StructureFileFormat?, path: String, role: String, option: String) throws -> StructureFileFormat {
     if let explicit { return explicit }
     if let format = fromExtension(of: path) { return format }
-    let known = "known extensions: .extxyz, .xyz"
+    let known = "known extensions: .extxyz, .xyz, .h5, .hdf5"
     throw ValidationError("cannot tell the format of \(role) '\(path)' from its extension (\(known)); name it with \(option) \(allCases.map(\.rawValue).joined(separator: "|"))")
   }
 }
@@ -88,11 +92,15 @@ func openStructureSource(_ path: String, format: StructureFileFormat, options: E
   switch format {
   case .extxyz, .xyz:
     return try ExtXYZReader(url: url, options: options)
+  case .h5:
+    return try DatasetFileReader(url: url)
   }
 }
 
 /// Opens `path` for writing in `format` (the one place that knows every writable format).
-func openStructureSink(_ path: String, format: StructureFileFormat, options: ExtXYZOptions) throws -> any StructureSink {
+/// - Parameter splits: random train/validation/test splits stored in an `.h5` output (ignored by other formats).
+func openStructureSink(_ path: String, format: StructureFileFormat, options: ExtXYZOptions,
+                       splits: (fractions: SplitFractions, seed: UInt64)? = nil) throws -> any StructureSink {
   let url = URL(fileURLWithPath: path)
   switch format {
   case .extxyz:
@@ -101,8 +109,16 @@ func openStructureSink(_ path: String, format: StructureFileFormat, options: Ext
     var plain = options
     plain.format = .plain
     return try ExtXYZFileSink(url: url, options: plain)
+  case .h5:
+    return DatasetFileWriter(url: url, splitFractions: splits?.fractions, seed: splits?.seed ?? 0)
   }
 }
+
+extension DatasetFileReader: StructureSource {
+  var byteProgress: (done: Int64, total: Int64)? { nil }
+}
+
+extension DatasetFileWriter: StructureSink {}
 
 /// Label key options shared by commands that read structure files.
 struct LabelKeyOptions: ParsableArguments {
@@ -140,6 +156,10 @@ extension MLFF {
     @Option(help: "Input format (default: from the input's extension).")
     var inputFormat: StructureFileFormat?
     @OptionGroup var keys: LabelKeyOptions
+    @Option(help: "For an .h5 output: train,validation,test fractions of random splits stored in the file, e.g. 0.8,0.1,0.1.")
+    var split: String?
+    @Option(help: "For an .h5 output: seed of the random splits (same seed, same splits on every machine).")
+    var seed: UInt64 = 0
 
     func validate() throws {
       _ = try StructureFileFormat.resolve(inputFormat, path: input, role: "the input", option: "--input-format")
@@ -147,13 +167,20 @@ extension MLFF {
       let a = URL(fileURLWithPath: input).standardizedFileURL.path
       let b = URL(fileURLWithPath: output).standardizedFileURL.path
       if a == b { throw ValidationError("the output '\(output)' is the input file; give a different output path") }
+      if let split {
+        do { _ = try SplitFractions(parsing: split) } catch { throw ValidationError("--split: \(error)") }
+        if try StructureFileFormat.resolve(format, path: output, role: "the output", option: "--format") != .h5 {
+          throw ValidationError("--split is stored only in an .h5 dataset; give an output ending in .h5 or leave out --split")
+        }
+      }
     }
 
     func run() throws {
       let readFormat = try StructureFileFormat.resolve(inputFormat, path: input, role: "the input", option: "--input-format")
       let writeFormat = try StructureFileFormat.resolve(format, path: output, role: "the output", option: "--format")
       let source = try openStructureSource(input, format: readFormat, options: keys.extxyz)
-      let sink = try openStructureSink(output, format: writeFormat, options: keys.extxyz)
+      let splits = try split.map { (fractions: try SplitFractions(parsing: $0), seed: seed) }
+      let sink = try openStructureSink(output, format: writeFormat, options: keys.extxyz, splits: splits)
       let progress = LargeFileProgress(label: "convert", source: source)
       var frames = 0, atoms = 0
       while let s = try source.next() {
@@ -164,7 +191,7 @@ extension MLFF {
       }
       try sink.finish()
       progress.finish()
-      print("wrote \(frames) frame\(frames == 1 ? "" : "s") (\(atoms) atoms) to \(output) as \(writeFormat == .xyz ? "plain XYZ" : "extended XYZ")")
+      print("wrote \(frames) frame\(frames == 1 ? "" : "s") (\(atoms) atoms) to \(output) as \(writeFormat == .xyz ? "plain XYZ" : writeFormat == .h5 ? "an HDF5 dataset" : "extended XYZ")")
     }
   }
 }

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Atomistic
+import Autodiff
+import Dynamics
+import Foundation
+import PaiNN
+import Potentials
+
+extension MLFF.Bench {
+  /// `mlff bench md`: NVE steps per second of the student, next to ASE driving schnetpack's PaiNN.
+  struct MolecularDynamics: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "md",
+      abstract: "MD steps per second of the small and medium student vs ASE + schnetpack PaiNN of the same size.",
+      discussion: """
+        Systems: biphenyl (22 atoms, molecule), diamond Si (64 and 216 atoms), fcc Cu (1,372 atoms).
+        Both sides: randomly initialised PaiNN (3 layers, 20 radial functions, 5 Å cutoff), float32,
+        NVE velocity Verlet at 0.5 fs from 300 K, neighbour list rebuilt every step, the same
+        number of threads. The peer is scripts/bench/md_ase_schnetpack.py (ASE VelocityVerlet +
+        schnetpack AtomsConverter/ASENeighborList) run with --python in the same invocation.
+        """)
+
+    @Option(help: "Student sizes: comma-separated presets (tiny, small, medium, large).")
+    var presets: String = "small,medium"
+
+    @Option(help: "Systems: comma-separated from biphenyl, si64, si216, cu1372.")
+    var systems: String = "biphenyl,si64,si216,cu1372"
+
+    @Option(help: "Threads for both sides.")
+    var threads: Int = 1
+
+    @Option(help: "Timing budget per system and side, seconds.")
+    var seconds: Double = 5
+
+    @Option(name: .customLong("max-steps"), help: "At most this many timed steps per system and side.")
+    var maxSteps: Int = 200
+
+    @Flag(name: .customLong("no-peer"), help: "Time only this program.")
+    var noPeer = false
+
+    @Option(help: "Python interpreter with torch, schnetpack and ASE.")
+    var python: String = ".venv-bench/bin/python"
+
+    @Option(help: "The peer timing script.")
+    var script: String = "scripts/bench/md_ase_schnetpack.py"
+
+    func validate() throws {
+      for p in presets.split(separator: ",") where PaiNNPreset(rawValue: String(p)) == nil {
+        throw ValidationError("unknown preset '\(p)'; use tiny, small, medium or large")
+      }
+      for s in systems.split(separator: ",") where benchSystem(String(s)) == nil {
+        throw ValidationError("unknown system '\(s)'; use biphenyl, si64, si216 or cu1372")
+      }
+      guard threads > 0, seconds > 0, maxSteps > 0 else { throw ValidationError("--threads, --seconds and --max-steps must be positive") }
+    }
+
+    func run() throws {
+      TensorThreads.elementwiseThreads = threads
+      TensorThreads.setBLASThreads(threads)
+      let cases = systems.split(separator: ",").map { (String($0), benchSystem(String($0))!) }
+      print("MD steps/s, NVE velocity Verlet 0.5 fs, float32, random PaiNN (3 layers, 20 rbf, 5 Å), \(threads) thread(s)")
+      print("preset  system      atoms    mlff steps/s   ASE+schnetpack steps/s   ratio")
+      for presetName in presets.split(separator: ",").map(String.init) {
+        let preset = PaiNNPreset(rawValue: presetName)!
+        let peer = noPeer ? [:] : try peerTimings(cases.map(\.1), features: preset.configuration.featureCount)
+        for (k, (name, structure)) in cases.enumerated() {
+          let ours = try stepsPerSecond(structure, preset: preset)
+          let theirs = peer[k]
+          let ratio = theirs.map { String(format: "%.2f×", ours / $0) } ?? "–"
+          print(String(format: "%-7@ %-10@ %6d   %12.3f   %22@   %@", presetName, name, structure.count, ours,
+                       theirs.map { String(format: "%.3f", $0) } ?? "–", ratio))
+        }
+      }
+    }
+
+    /// Timed NVE steps per second of a random student on one structure.
+    func stepsPerSecond(_ structure: Structure, preset: PaiNNPreset) throws -> Double {
+      let elements = Array(Set(structure.atomicNumbers)).sorted()
+      let model = PaiNNModel.random(preset.configuration, elements: elements, seed: 0)
+      let potential = PaiNNPotential(model: model, precision: .float)
+      var state = MDState(structure: structure)
+      initializeMaxwellBoltzmann(&state, temperature: 300, seed: 1)
+      let integrator = VelocityVerlet(timestep: 0.5)
+      try integrator.prepare(&state, potential: potential)
+      for _ in 0..<2 { try integrator.step(&state, potential: potential) }  // warm-up
+      let start = Date()
+      var steps = 0
+      while steps < maxSteps && Date().timeIntervalSince(start) < seconds {
+        try integrator.step(&state, potential: potential)
+        steps += 1
+      }
+      return Double(steps) / Date().timeIntervalSince(start)
+    }
+
+    /// Runs the peer script once for all systems; steps per second by system index.
+    func peerTimings(_ structures: [Structure], features: Int) throws -> [Int: Double] {
+      let file = FileManager.default.temporaryDirectory.appendingPathComponent("mlff-bench-md-\(ProcessInfo.processInfo.processIdentifier).xyz")
+      try ExtXYZ.write(structures, to: file)
+      defer { try? FileManager.default.removeItem(at: file) }
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: python)
+      process.arguments = [script, file.path, "--features", "\(features)", "--threads", "\(threads)",
+                           "--seconds", "\(seconds)", "--max-steps", "\(maxSteps)"]
+      var environment = ProcessInfo.processInfo.environment
+      environment["OMP_NUM_THREADS"] = "\(threads)"
+      environment["PYTHONWARNINGS"] = "ignore"
+      process.environment = environment
+      let output = Pipe()
+      process.standardOutput = output
+      do { try process.run() } catch {
+        throw ValidationError("cannot run \(python): \(error.localizedDescription); make the peers with `make bench-setup` or pass --no-peer")
+      }
+      let data = output.fileHandleForReading.readDataToEndOfFile()
+      process.waitUntilExit()
+      guard process.terminationStatus == 0 else {
+        throw ValidationError("\(script) failed with status \(process.terminationStatus); see its messages above")
+      }
+      var out: [Int: Double] = [:]
+      for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let index = object["system"] as? Int, let rate = object["steps_per_second"] as? Double else { continue }
+        out[index] = rate
+      }
+      return out
+    }
+  }
+}
+
+/// The benchmark systems (Å): biphenyl C₁₂H₁₀ (planar, 22 atoms), diamond Si (a = 5.43 Å) 2³ and
+/// 3³ conventional cells, fcc Cu (a = 3.61 Å) 7³ conventional cells.
+func benchSystem(_ name: String) -> Structure? {
+  func crystal(_ z: Int, a: Double, basis: [SIMD3<Double>], repeats n: Int) -> Structure {
+    Structure(atomicNumbers: Array(repeating: z, count: basis.count), positions: basis.map { $0 * a },
+              cell: .orthorhombic(a, a, a), pbc: [true, true, true]).supercell(n, n, n)
+  }
+  let fcc: [SIMD3<Double>] = [SIMD3(0, 0, 0), SIMD3(0.5, 0.5, 0), SIMD3(0.5, 0, 0.5), SIMD3(0, 0.5, 0.5)]
+  switch name {
+  case "si64": return crystal(14, a: 5.43, basis: fcc + fcc.map { $0 + SIMD3(0.25, 0.25, 0.25) }, repeats: 2)
+  case "si216": return crystal(14, a: 5.43, basis: fcc + fcc.map { $0 + SIMD3(0.25, 0.25, 0.25) }, repeats: 3)
+  case "cu1372": return crystal(29, a: 3.61, basis: fcc, repeats: 7)
+  case "biphenyl":
+    // Two benzene rings (C–C 1.39 Å, C–H 1.08 Å) joined by a 1.48 Å C–C bond along x.
+    var z: [Int] = [], r: [SIMD3<Double>] = []
+    for side in [-1.0, 1.0] {
+      let center = SIMD3(side * (0.74 + 1.39), 0, 0)
+      for k in 0..<6 {
+        let angle = Double(k) * Double.pi / 3 + (side < 0 ? 0 : Double.pi)
+        let u = SIMD3(cos(angle), sin(angle), 0)
+        z.append(6); r.append(center + 1.39 * u)
+        if k != 0 { z.append(1); r.append(center + (1.39 + 1.08) * u) }
+      }
+    }
+    return Structure(atomicNumbers: z, positions: r)
+  default: return nil
+  }
+}
