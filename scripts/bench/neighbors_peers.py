@@ -7,7 +7,8 @@ The manifest, written by the Swift side, lists systems as
 ``{"name", "atoms", "positions": FILE, "cell": [[3]x3] Å, "pbc": [3]}``, with ``positions``
 a raw little-endian float64 file of shape (atoms, 3) in Å, plus ``cutoff`` (Å), ``repeats``
 and ``ase_max_atoms``. Prints one JSON object on stdout:
-``{"versions": {...}, "systems": {name: {"vesin": {"seconds": [...], "pairs": n},
+``{"versions": {...}, "systems": {name: {"vesin": {"seconds": [...], "cpuSeconds": [...],
+"pairs": n},
 "ase": {...} or {"skipped": reason}}}}``. Pairs are directed (full list, both directions).
 """
 import json
@@ -24,12 +25,13 @@ from ase.neighborlist import neighbor_list  # noqa: E402
 
 
 def time_calls(fn, repeats):
-    seconds, result = [], None
+    seconds, cpu, result = [], [], None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         result = fn()
+        cpu.append(time.process_time() - cpu_start)
         seconds.append(time.perf_counter() - start)
-    return seconds, result
+    return seconds, cpu, result
 
 
 def main():
@@ -50,15 +52,15 @@ def main():
             nl = vesin.NeighborList(cutoff=cutoff, full_list=True, n_threads=1)
             return nl.compute(points=points, box=box, periodic=pbc, quantities="ijS")
 
-        seconds, (i, _, _) = time_calls(run_vesin, repeats)
-        result["vesin"] = {"seconds": seconds, "pairs": int(len(i))}
+        seconds, cpu, (i, _, _) = time_calls(run_vesin, repeats)
+        result["vesin"] = {"seconds": seconds, "cpuSeconds": cpu, "pairs": int(len(i))}
         del i
 
         if n <= ase_max:
             atoms = ase.Atoms(numbers=np.full(n, 29), positions=points, cell=box, pbc=pbc)
             ase_repeats = repeats if n <= 100_000 else 1
-            seconds, (i, _, _) = time_calls(lambda: neighbor_list("ijS", atoms, cutoff), ase_repeats)
-            result["ase"] = {"seconds": seconds, "pairs": int(len(i))}
+            seconds, cpu, (i, _, _) = time_calls(lambda: neighbor_list("ijS", atoms, cutoff), ase_repeats)
+            result["ase"] = {"seconds": seconds, "cpuSeconds": cpu, "pairs": int(len(i))}
             del i
         else:
             result["ase"] = {"skipped": f"more than {ase_max} atoms"}

@@ -76,15 +76,18 @@ extension MLFF.Bench {
       var rows: [NeighborBenchRow] = []
       for (name, structure) in cases {
         let count = structure.count >= 500_000 ? min(repeats, 3) : repeats
-        var seconds: [Double] = []
+        var seconds: [Double] = [], cpuSeconds: [Double] = []
         var pairs = 0
         for _ in 0..<count {
           let start = ContinuousClock.now
+          let cpuStart = threadCPUSeconds()
           let list = try neighborList(structure, cutoff: cutoff)
+          cpuSeconds.append(threadCPUSeconds() - cpuStart)
           seconds.append(secondsSince(start))
           pairs = list.count
         }
-        let row = NeighborBenchRow(name: name, atoms: structure.count, pairs: pairs, seconds: seconds)
+        let row = NeighborBenchRow(
+          name: name, atoms: structure.count, pairs: pairs, seconds: seconds, cpuSeconds: cpuSeconds)
         rows.append(row)
         FileHandle.standardError.write(
           Data("mlff: \(name) \(String(format: "%.2f", row.best * 1e3)) ms\n".utf8))
@@ -136,7 +139,7 @@ extension MLFF.Bench {
               let other = occupant[(x * g + y) * g + z]
               if other < 0 { continue }
               var d = positions[Int(other)] - r
-              d -= side * (d / side).rounded()
+              d -= side * (d / side).rounded(.toNearestOrAwayFromZero)
               if dot(d, d) < separation2 {
                 free = false
                 break search
@@ -206,27 +209,34 @@ extension MLFF.Bench {
       if !versions.isEmpty {
         print("peers: " + versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
       }
-      var header = String(format: "%-16@ %9@ %11@ %10@ %10@ %8@ %8@", "system" as NSString, "atoms" as NSString,
+      var header = String(format: "%-16@ %9@ %11@ %10@ %10@ %8@ %8@ %9@", "system" as NSString, "atoms" as NSString,
                           "pairs" as NSString, "best ms" as NSString, "median ms" as NSString,
-                          "µs/atom" as NSString, "Mpair/s" as NSString)
+                          "µs/atom" as NSString, "Mpair/s" as NSString, "cpu ms" as NSString)
       if peers != nil {
-        header += String(format: " %11@ %7@ %11@ %7@", "vesin ms" as NSString, "×vesin" as NSString,
-                         "ASE ms" as NSString, "×ASE" as NSString)
+        header += String(format: " %11@ %7@ %9@ %7@ %11@ %7@", "vesin ms" as NSString, "×vesin" as NSString,
+                         "vesin cpu" as NSString, "×cpu" as NSString, "ASE ms" as NSString, "×ASE" as NSString)
       }
       print(header)
       for row in rows {
         var line = String(
           format: "%-16@ %9d %11d %10.2f %10.2f %8.3f %8.1f", row.name as NSString, row.atoms, row.pairs,
           row.best * 1e3, row.median * 1e3, row.best * 1e6 / Double(row.atoms),
-          Double(row.pairs) / row.best / 1e6)
+          Double(row.pairs) / row.best / 1e6) + String(format: " %9.2f", row.bestCPU * 1e3)
         if let peers {
           let peer = peers[row.name]
-          line += " " + peerColumns(peer?.vesin, row: row) + " " + peerColumns(peer?.ase, row: row)
+          line += " " + peerColumns(peer?.vesin, row: row)
+          if let cpu = peer?.vesin?.cpuSeconds?.min() {
+            line += String(format: " %9.2f %7.2f", cpu * 1e3, cpu / row.bestCPU)
+          } else {
+            line += String(format: " %9@ %7@", "-" as NSString, "-" as NSString)
+          }
+          line += " " + peerColumns(peer?.ase, row: row)
         }
         print(line)
       }
       if peers != nil {
-        print("×peer = peer best time / mlff best time (above 1: mlff is faster); * = pair count differs from mlff")
+        print("×peer = peer best time / mlff best time (above 1: mlff is faster); ×cpu the same on CPU time")
+        print("(thread CPU time for mlff, process CPU time for vesin); * = pair count differs from mlff")
       }
     }
 
@@ -245,9 +255,12 @@ struct NeighborBenchRow {
   var name: String
   var atoms: Int
   var pairs: Int
-  /// Seconds per build.
+  /// Wall-clock seconds per build.
   var seconds: [Double]
+  /// CPU seconds of the building thread per build.
+  var cpuSeconds: [Double]
   var best: Double { seconds.min()! }
+  var bestCPU: Double { cpuSeconds.min()! }
   var median: Double {
     let s = seconds.sorted()
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
@@ -257,6 +270,7 @@ struct NeighborBenchRow {
 /// A peer's timings of one system, as printed by scripts/bench/neighbors_peers.py.
 struct NeighborPeerTiming: Decodable {
   var seconds: [Double]?
+  var cpuSeconds: [Double]?
   var pairs: Int?
   var skipped: String?
 }
@@ -275,6 +289,13 @@ struct NeighborPeerOutput: Decodable {
 fileprivate func secondsSince(_ start: ContinuousClock.Instant) -> Double {
   let d = ContinuousClock.now - start
   return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+/// CPU time consumed by the calling thread, s.
+fileprivate func threadCPUSeconds() -> Double {
+  var t = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+  return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 /// SplitMix64, so that the random liquid is the same in every run.

@@ -57,7 +57,7 @@ extension MLFF {
       let knownSymbols = potential.model.elements.map(Elements.symbol).joined(separator: ", ")
       let options = ExtXYZOptions(energyKey: energyKey, forcesKey: forcesKey, stressKey: stressKey)
       let reader = try ExtXYZReader(url: URL(fileURLWithPath: input))
-      let sink = try openStructureSink(output, format: .extxyz, options: options)
+      let sink = try PredictionFile(url: URL(fileURLWithPath: output), options: options)
       let progress = ProgressLine(label: "predict", total: nil, unit: "frames")
       var frame = 0
       var batch: [Structure] = []
@@ -88,6 +88,40 @@ extension MLFF {
       try sink.finish()
       progress.finish()
       print("wrote \(frame) frame(s) with energy, forces\(frame > 0 ? " and stress (periodic frames)" : "") to \(output)")
+    }
+  }
+}
+
+/// The output extxyz, written to a temporary file next to the destination and renamed into
+/// place by `finish()`, so a half-written file never carries the final name.
+private final class PredictionFile {
+  private let destination: URL
+  private let temporary: URL
+  private let writer: ExtXYZWriter
+  private var finished = false
+
+  init(url: URL, options: ExtXYZOptions) throws {
+    destination = url
+    temporary = url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+    writer = try ExtXYZWriter(url: temporary, options: options)
+  }
+
+  func write(_ structure: Structure) throws { try writer.write(structure) }
+
+  func finish() throws {
+    try writer.synchronize()
+    try writer.close()
+    guard rename(temporary.path, destination.path) == 0 else {
+      throw ValidationError("cannot move the finished predictions into \(destination.path): \(String(cString: strerror(errno)))")
+    }
+    finished = true
+  }
+
+  deinit {
+    if !finished {
+      try? writer.close()
+      try? FileManager.default.removeItem(at: temporary)
     }
   }
 }

@@ -1,0 +1,147 @@
+import Atomistic
+import Datasets
+import Dynamics
+import Foundation
+import PaiNN
+import Potentials
+import Training
+
+/// Which frames a committee is unsure of: the query-by-committee rule of DP-GEN.
+///
+/// A frame is a candidate for labelling when its maximum force deviation σ_F^max (see
+/// `CommitteeDeviation`) lies in the trust window `low ≤ σ_F^max < high`: below `low` the
+/// committee already agrees; at or above `high` the students are lost (the structure is likely
+/// unphysical) and labelling it would teach noise. DP-GEN's defaults are 0.05–0.15 eV/Å.
+/// - Parameters:
+///   - deviations: [nFrames] maximum force deviations, eV/Å.
+///   - low: lower edge of the window, eV/Å.
+///   - high: upper edge of the window, eV/Å.
+///   - limit: most frames to return.
+///   - seed: picks among the candidates when there are more than `limit`.
+/// - Returns: indices of the chosen frames, ascending.
+public func selectUncertainFrames(deviations: [Double], low: Double, high: Double, limit: Int, seed: UInt64) -> [Int] {
+  var candidates = deviations.indices.filter { deviations[$0] >= low && deviations[$0] < high }
+  guard candidates.count > limit else { return candidates }
+  var generator = SplitMix(seed: seed)
+  // Partial Fisher–Yates: the first `limit` entries become a uniform random subset.
+  for k in 0..<limit {
+    let j = k + Int(generator.next() % UInt64(candidates.count - k))
+    candidates.swapAt(k, j)
+  }
+  return candidates.prefix(limit).sorted()
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator, the same on every platform.
+struct SplitMix: RandomNumberGenerator {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    var z = state
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+}
+
+extension DistillRun {
+  /// Rounds of query by committee: train K students, run committee MD, label the frames whose
+  /// force disagreement falls in the trust window, add them to the training split, repeat.
+  /// The test split never changes, so errors are comparable across rounds.
+  func activeLearningStage() throws {
+    let al = configuration.activeLearning
+    guard al.rounds > 0 else { return }
+    let temperatures = al.temperatures.isEmpty ? configuration.validate.temperatures : al.temperatures
+    let seeds = try self.seeds().map { seed in
+      seed.isFullyPeriodic
+        ? seed.supercell(configuration.validate.supercell[0], configuration.validate.supercell[1], configuration.validate.supercell[2])
+        : seed
+    }
+    var round = state.rounds.count + 1
+    while round <= al.rounds {
+      let roundFolder = paths.activeLearning.appendingPathComponent("round_\(round)")
+      let trainingCount = try dataset().splits?.train.count ?? 0
+      if verbose { log("-- active learning round \(round) of \(al.rounds): committee of \(al.committee) on \(trainingCount) training structures --") }
+
+      var members: [any Potential] = []
+      var firstTest: EvaluationSummary?
+      for k in 0..<al.committee {
+        let memberFolder = roundFolder.appendingPathComponent("member_\(k)")
+        let seed = configuration.seed &+ UInt64(1000 * round + k + 1)
+        let outcome = try trainStudent(folder: memberFolder, seed: seed, maxTime: al.memberMaxTime)
+        if k == 0 { firstTest = outcome.test }
+        members.append(try PaiNNPotential(contentsOf: RunFolder(memberFolder).model, precision: .float))
+      }
+      let committee = try CommitteePotential(members: members)
+
+      let sampler = MDSampler(
+        temperatures: temperatures, steps: al.mdSteps, equilibrationSteps: 0, interval: al.mdInterval,
+        timestep: configuration.validate.timestep, seed: configuration.seed &+ UInt64(round) &* 7777,
+        criteria: StabilityCriteria(maxBondDeviation: configuration.validate.maxBondDeviation))
+      let frames = try sampler.sample(seeds, potential: committee, progress: verbose)
+      let deviations = try committee.computeWithDeviation(frames, .energyAndForces).map(\.deviation.maxForceDeviation)
+      let chosen = selectUncertainFrames(
+        deviations: deviations, low: al.trustLow, high: al.trustHigh, limit: al.maxNewStructures,
+        seed: configuration.seed &+ UInt64(round))
+      let uncertain = deviations.filter { $0 >= al.trustLow && $0 < al.trustHigh }.count
+      let beyond = deviations.filter { $0 >= al.trustHigh }.count
+      if verbose {
+        log("round \(round): \(frames.count) committee MD frames, \(uncertain) in the trust window [\(al.trustLow), \(al.trustHigh)) eV/Å, \(beyond) beyond it; labelling \(chosen.count)")
+      }
+
+      var labelledCount = 0
+      if !chosen.isEmpty {
+        let candidates = roundFolder.appendingPathComponent("uncertain.xyz")
+        if !FileManager.default.fileExists(atPath: candidates.path) {
+          try ExtXYZ.write(chosen.map { frames[$0] }, to: candidates)
+        }
+        let labels = roundFolder.appendingPathComponent("labels.h5")
+        if !FileManager.default.fileExists(atPath: labels.path) {
+          var job = LabellingJob(input: candidates, output: labels)
+          job.showsProgress = verbose
+          job.log = log
+          job.provenance = ["active_learning_round": String(round)]
+          do {
+            try job.run(pool: teacher())
+          } catch let error as DistillConfigurationError where !FileManager.default.fileExists(atPath: labels.path) {
+            // The teacher failed on every uncertain frame: note it and carry on with no additions.
+            log("round \(round): \(error.description)")
+          }
+        }
+        if FileManager.default.fileExists(atPath: labels.path) {
+          labelledCount = try addToTrainingSplit(Dataset.read(labels).structures, round: round)
+        }
+      }
+      let record = ActiveLearningRound(
+        round: round, trainingStructures: trainingCount, framesExamined: frames.count,
+        framesUncertain: uncertain, framesBeyondTrust: beyond, structuresLabelled: labelledCount,
+        testForceMAE: firstTest?.forceMAE, testEnergyMAE: firstTest?.energyMAE, deviations: deviations)
+      state.rounds.append(record)
+      try state.write(to: folder)
+      let fraction = frames.isEmpty ? 0 : Double(uncertain) / Double(frames.count)
+      if fraction < al.stopFraction {
+        if verbose { log(String(format: "only %.1f%% of the frames are uncertain (below %.1f%%): the committee agrees; stopping active learning", 100 * fraction, 100 * al.stopFraction)) }
+        break
+      }
+      round += 1
+    }
+  }
+
+  /// Appends labelled structures to the dataset's training split, once per round (the round is
+  /// recorded in the dataset, so a rerun after a crash does not add them twice).
+  /// - Returns: structures added.
+  func addToTrainingSplit(_ structures: [Structure], round: Int) throws -> Int {
+    var dataset = try dataset()
+    let key = "active_learning_round_\(round)"
+    if dataset.metadata.provenance[key] != nil { return Int(dataset.metadata.provenance[key]!) ?? 0 }
+    let start = dataset.structures.count
+    dataset.structures += structures
+    if var splits = dataset.splits {
+      splits.train += Array(start..<dataset.structures.count)
+      dataset.splits = splits
+    }
+    dataset.metadata.provenance[key] = String(structures.count)
+    try dataset.write(to: paths.dataset)
+    return structures.count
+  }
+}

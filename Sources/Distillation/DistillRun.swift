@@ -1,0 +1,190 @@
+import Atomistic
+import Datasets
+import Foundation
+import PaiNN
+import Potentials
+import Teacher
+import Training
+
+/// One `mlff distill` run folder: seeds and a teacher in; a validated student, its errors, its
+/// MD verdicts, its speed-up and `report.html` out.
+///
+/// Every stage reads and writes ordinary files in the folder, so rerunning the same command
+/// continues from the first unfinished stage (and, inside labelling and training, from their
+/// journals and checkpoints). Settings that a finished stage used cannot change under it.
+///
+///     runs/si/
+///       distill.toml        the resolved settings
+///       state.json          finished stages, active-learning rounds
+///       candidates.xyz      stage 1: sampled structures
+///       data.h5             stage 2: teacher labels (+ active-learning additions), splits
+///       train/              stage 3: the training run (model.safetensors, metrics, curve)
+///       eval/               stage 4: test-split errors, parity plots
+///       md/                 stage 5: trajectories, logs, stability reports, plots
+///       speed.json          stage 6: teacher and student timings
+///       report.html         stage 7
+public final class DistillRun {
+  /// The resolved settings.
+  public let configuration: DistillConfiguration
+  /// The run folder.
+  public let folder: URL
+  /// Print progress lines and stage banners.
+  public var verbose = true
+  /// Write a line to the user (standard error by default).
+  public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+  var state: DistillState
+
+  /// Opens (or creates) a run folder for these settings.
+  /// - Throws: `DistillConfigurationError` when the settings are unusable, or when the folder
+  ///   was made with settings that a finished stage depends on and that now differ.
+  public init(configuration: DistillConfiguration, folder: URL) throws {
+    if let problem = configuration.problem { throw DistillConfigurationError(problem) }
+    self.configuration = configuration
+    self.folder = folder
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    state = try DistillState.read(from: folder)
+    try checkUnchangedSettings()
+    try writeAtomically(configuration.tomlText(), to: paths.configuration)
+  }
+
+  /// File locations inside the run folder.
+  public var paths: DistillPaths { DistillPaths(folder) }
+
+  /// Runs every unfinished stage; returns the headline figures.
+  @discardableResult
+  public func run() throws -> DistillSummary {
+    for stage in DistillStage.allCases where !state.isFinished(stage) {
+      let start = Date()
+      if verbose { log("== \(stage.rawValue.replacingOccurrences(of: "_", with: " ")) ==") }
+      try runStage(stage)
+      state.finished.append(stage)
+      state.seconds[stage.rawValue] = Date().timeIntervalSince(start)
+      try state.write(to: folder)
+    }
+    return try summary()
+  }
+
+  private func runStage(_ stage: DistillStage) throws {
+    switch stage {
+    case .sample: try sampleStage()
+    case .label: try labelStage()
+    case .activeLearning: try activeLearningStage()
+    case .train: try trainStage()
+    case .evaluate: try evaluateStage()
+    case .validate: try validateStage()
+    case .speed: try speedStage()
+    case .report: try reportStage()
+    }
+  }
+
+  /// Refuses to continue a folder whose finished stages used other settings.
+  private func checkUnchangedSettings() throws {
+    let url = paths.configuration
+    guard FileManager.default.fileExists(atPath: url.path), !state.finished.isEmpty else { return }
+    let previous = try DistillConfiguration.read(url)
+    var changed: [String] = []
+    func check<T: Equatable>(_ stage: DistillStage, _ name: String, _ a: T, _ b: T) {
+      if state.isFinished(stage) && a != b { changed.append("\(name) (used by the finished stage '\(stage.rawValue)')") }
+    }
+    check(.sample, "structures", previous.structures, configuration.structures)
+    check(.sample, "seed", previous.seed, configuration.seed)
+    check(.sample, "[sample]", previous.sample, configuration.sample)
+    check(.label, "teacher", previous.teacher, configuration.teacher)
+    check(.activeLearning, "[active_learning]", previous.activeLearning, configuration.activeLearning)
+    check(.train, "[train]", previous.train, configuration.train)
+    check(.validate, "[validate]", previous.validate, configuration.validate)
+    if !changed.isEmpty {
+      throw DistillConfigurationError(
+        "\(folder.path) was made with other settings: \(changed.joined(separator: ", ")) changed. "
+          + "Rerun with the settings saved in \(url.path), or choose a new output folder")
+    }
+  }
+
+  // MARK: Shared pieces
+
+  /// The teacher pool, started on first use and kept for the whole run.
+  private var teacherPool: TeacherPool?
+
+  func teacher() throws -> TeacherPool {
+    if let teacherPool { return teacherPool }
+    let configuration = TeacherConfiguration(
+      model: self.configuration.teacher, workers: self.configuration.label.workers,
+      timeout: self.configuration.label.timeout,
+      python: self.configuration.python.isEmpty ? nil : self.configuration.python)
+    do {
+      let pool = try TeacherPool(configuration: configuration)
+      teacherPool = pool
+      return pool
+    } catch let error as TeacherError {
+      throw DistillConfigurationError("the teacher '\(self.configuration.teacher)' could not start: \(error.description)")
+    }
+  }
+
+  deinit { teacherPool?.close() }
+
+  /// The seed structures, checked.
+  func seeds() throws -> [Structure] {
+    let url = URL(fileURLWithPath: configuration.structures)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw DistillConfigurationError("the seed file \(url.path) does not exist; give --structures FILE")
+    }
+    let seeds = try ExtXYZ.read(url)
+    guard !seeds.isEmpty else {
+      throw DistillConfigurationError("the seed file \(url.path) holds no structures; give at least one seed in extxyz")
+    }
+    if let k = seeds.firstIndex(where: { $0.count == 0 }) {
+      throw DistillConfigurationError("\(url.path), frame \(k) (0-based) has no atoms; remove it")
+    }
+    return seeds
+  }
+
+  /// The dataset of teacher labels.
+  func dataset() throws -> Dataset { try Dataset.read(paths.dataset) }
+
+  /// The training settings for a student trained on this run's data.
+  func trainingConfiguration(seed: UInt64, maxTime: String) -> TrainingConfiguration {
+    let t = configuration.train
+    var c = TrainingConfiguration()
+    c.preset = PaiNNPreset(rawValue: t.preset) ?? .small
+    if t.features > 0 || t.layers > 0 {
+      var a = c.preset.configuration
+      if t.features > 0 { a.featureCount = t.features }
+      if t.layers > 0 { a.layerCount = t.layers }
+      c.architecture = a
+    }
+    c.cutoff = t.cutoff
+    c.seed = seed
+    c.maxEpochs = t.epochs
+    c.maxTime = maxTime.isEmpty ? nil : parseDuration(maxTime)
+    c.batchSize = t.batchSize
+    c.learningRate = t.learningRate
+    c.loss.weights = LossWeights(energy: t.energyWeight, forces: t.forceWeight, stress: t.stressWeight)
+    c.threads = t.threads
+    c.trainFraction = t.trainFraction
+    c.validationFraction = t.validationFraction
+    return c
+  }
+
+  /// The final student.
+  func student(precision: PaiNNPrecision = .float) throws -> PaiNNPotential {
+    try PaiNNPotential(contentsOf: RunFolder(paths.training).model, precision: precision)
+  }
+}
+
+/// Where each stage keeps its files.
+public struct DistillPaths: Sendable {
+  public let folder: URL
+  public init(_ folder: URL) { self.folder = folder }
+  public var configuration: URL { folder.appendingPathComponent("distill.toml") }
+  public var candidates: URL { folder.appendingPathComponent("candidates.xyz") }
+  public var dataset: URL { folder.appendingPathComponent("data.h5") }
+  public var training: URL { folder.appendingPathComponent("train") }
+  public var evaluation: URL { folder.appendingPathComponent("eval") }
+  public var md: URL { folder.appendingPathComponent("md") }
+  public var activeLearning: URL { folder.appendingPathComponent("active_learning") }
+  public var speed: URL { folder.appendingPathComponent("speed.json") }
+  public var validation: URL { folder.appendingPathComponent("md/validation.json") }
+  public var report: URL { folder.appendingPathComponent("report.html") }
+  public var model: URL { folder.appendingPathComponent("train/model.safetensors") }
+}

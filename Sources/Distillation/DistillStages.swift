@@ -1,0 +1,233 @@
+import Atomistic
+import Datasets
+import Dynamics
+import Foundation
+import PaiNN
+import Potentials
+import Teacher
+import Training
+
+extension DistillRun {
+  // MARK: 1. Sample
+
+  /// Candidates = the seeds themselves, random distortions of them, and (when asked) snapshots
+  /// of short teacher MD; written to `candidates.xyz`.
+  func sampleStage() throws {
+    let seeds = try seeds()
+    let s = configuration.sample
+    let repeated = seeds.map { seed in
+      seed.isFullyPeriodic ? seed.supercell(s.supercell[0], s.supercell[1], s.supercell[2]) : seed
+    }
+    if let supported = try teacher().supportedAtomicNumbers {
+      for (k, seed) in repeated.enumerated() {
+        let unknown = Set(seed.atomicNumbers).subtracting(supported)
+        if !unknown.isEmpty {
+          let names = unknown.sorted().map { Elements.symbol($0) }.joined(separator: ", ")
+          throw DistillConfigurationError(
+            "\(configuration.structures), frame \(k) (0-based) contains \(names), which the teacher '\(configuration.teacher)' does not support (it knows \(supported.sorted().map { Elements.symbol($0) }.joined(separator: " "))); remove that seed or choose another teacher")
+        }
+      }
+    }
+    var candidates = repeated.map { $0.unlabelled }
+    let options = SamplingOptions(
+      count: s.count, rattle: s.rattle, strain: s.strain, rotate: s.rotate, seed: configuration.seed)
+    candidates += try sampleCandidates(from: repeated, options: options)
+    if !s.mdTemperatures.isEmpty {
+      let sampler = MDSampler(
+        temperatures: s.mdTemperatures, steps: s.mdSteps, equilibrationSteps: 0, interval: s.mdInterval,
+        timestep: s.mdTimestep, seed: configuration.seed)
+      candidates += try sampler.sample(repeated, potential: teacher(), progress: verbose)
+    }
+    try ExtXYZ.write(candidates, to: paths.candidates)
+    if verbose { log("sampled \(candidates.count) candidates from \(seeds.count) seeds into \(paths.candidates.path)") }
+  }
+
+  // MARK: 2. Label
+
+  /// Teacher labels for every candidate, in `data.h5` with train/validation/test splits.
+  func labelStage() throws {
+    var job = LabellingJob(input: paths.candidates, output: paths.dataset)
+    let t = configuration.train
+    job.splits = (SplitFractions(train: t.trainFraction, validation: t.validationFraction,
+                                 test: 1 - t.trainFraction - t.validationFraction), configuration.seed)
+    job.provenance = ["distill_run": folder.path]
+    job.showsProgress = verbose
+    job.log = log
+    let outcome = try job.run(pool: teacher())
+    if verbose {
+      log("labelled \(outcome.labelled) of \(outcome.total) candidates with \(configuration.teacher)"
+          + (outcome.failed.isEmpty ? "" : "; \(outcome.failed.count) failed (listed in \(outcome.failuresFile.path)) and are left out"))
+    }
+  }
+
+  // MARK: 3. Train
+
+  /// The student, trained on the dataset's train split (resumed from its checkpoint).
+  func trainStage() throws {
+    try trainStudent(folder: paths.training, seed: configuration.seed, maxTime: configuration.train.maxTime)
+  }
+
+  /// Trains (or resumes) one student into `folder`.
+  @discardableResult
+  func trainStudent(folder: URL, seed: UInt64, maxTime: String) throws -> TrainingOutcome {
+    let c = trainingConfiguration(seed: seed, maxTime: maxTime)
+    let dataset = try dataset()
+    let data = try TrainingData(
+      structures: dataset.structures, splits: dataset.splits, source: paths.dataset.path,
+      trainFraction: c.trainFraction, validationFraction: c.validationFraction, seed: c.seed)
+    let resume = FileManager.default.fileExists(atPath: RunFolder(folder).lastCheckpoint.path)
+    let trainer = try Trainer(configuration: c, data: data, folder: folder, resume: resume)
+    trainer.showsProgress = verbose
+    trainer.provenance = ["teacher": configuration.teacher, "distill_run": self.folder.path]
+    let outcome = try trainer.run()
+    if verbose {
+      let t = outcome.test
+      log("trained \(folder.lastPathComponent): stopped (\(outcome.reason)) after \(outcome.state.epoch) epochs"
+          + (t.map { String(format: "; test force MAE %.1f meV/Å", 1000 * ($0.forceMAE ?? .nan)) } ?? ""))
+    }
+    return outcome
+  }
+
+  // MARK: 4. Evaluate
+
+  /// Errors of the final student on the held-out test split, with parity plots.
+  func evaluateStage() throws {
+    let dataset = try dataset()
+    let test = dataset.structures(in: .test)
+    guard !test.isEmpty else {
+      throw DistillConfigurationError("the test split of \(paths.dataset.path) is empty; sample more candidates (sample.count)")
+    }
+    let evaluation = try Evaluation(potential: student(precision: .double), structures: test)
+    _ = try writeEvaluationReport(evaluation, to: paths.evaluation, title: "Student against \(configuration.teacher) on the test split")
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try writeAtomically(encoder.encode(evaluation.summary), to: paths.evaluation.appendingPathComponent("metrics.json"))
+  }
+
+  // MARK: 5. Validate
+
+  /// MD with the student: a Langevin run per temperature (stability), one NVE run (drift), and
+  /// where affordable a short teacher run whose RDF the student's is compared with.
+  func validateStage() throws {
+    let v = configuration.validate
+    let seed = try seeds()[0]
+    let start = seed.isFullyPeriodic ? seed.supercell(v.supercell[0], v.supercell[1], v.supercell[2]) : seed
+    let student = try student()
+    var runs: [ValidationRun] = []
+    let criteria = StabilityCriteria(maxBondDeviation: v.maxBondDeviation)
+    for (k, temperature) in v.temperatures.enumerated() {
+      let name = "nvt_\(Int(temperature))K"
+      var reference: URL? = nil
+      if v.teacherSteps > 0 {
+        let teacherFolder = paths.md.appendingPathComponent("teacher_\(name)")
+        let teacherReport = try runMD(
+          potential: teacher(), structure: start, temperature: temperature, steps: v.teacherSteps,
+          nve: false, seed: configuration.seed &+ UInt64(k), folder: teacherFolder, criteria: criteria)
+        if teacherReport.failure == nil { reference = teacherFolder.appendingPathComponent("trajectory.xyz") }
+      }
+      let report = try runMD(
+        potential: student, structure: start, temperature: temperature, steps: v.steps, nve: false,
+        seed: configuration.seed &+ UInt64(k), folder: paths.md.appendingPathComponent(name),
+        criteria: criteria, reference: reference)
+      runs.append(ValidationRun(name: name, ensemble: "nvt-langevin", temperature: temperature, report: report))
+    }
+    if v.nveSteps > 0 {
+      let temperature = v.temperatures.first ?? 300
+      let report = try runMD(
+        potential: student, structure: start, temperature: temperature, steps: v.nveSteps, nve: true,
+        seed: configuration.seed, folder: paths.md.appendingPathComponent("nve"), criteria: criteria)
+      runs.append(ValidationRun(name: "nve", ensemble: "nve", temperature: temperature, report: report))
+    }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try writeAtomically(encoder.encode(runs), to: paths.validation)
+  }
+
+  /// One MD run into `folder` (resumed if its trajectory exists).
+  func runMD(potential: any Potential, structure: Structure, temperature: Double, steps: Int, nve: Bool,
+             seed: UInt64, folder: URL, criteria: StabilityCriteria, reference: URL? = nil) throws -> MDReport {
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let dt = configuration.validate.timestep
+    let integrator: any Integrator = nve
+      ? VelocityVerlet(timestep: dt)
+      : LangevinBAOAB(timestep: dt, temperature: temperature, friction: 0.01, seed: seed)
+    let options = MDRunOptions(
+      steps: steps, trajectoryInterval: max(1, steps / 50), logInterval: max(1, steps / 500),
+      initialTemperature: temperature, useInputVelocities: false, seed: seed, criteria: criteria,
+      referenceTrajectory: reference, resume: true, showProgress: verbose)
+    let outputs = MDOutputs(trajectory: folder.appendingPathComponent("trajectory.xyz"))
+    return try MDSimulation(potential: potential, integrator: integrator, initial: structure.unlabelled,
+                            options: options, outputs: outputs).run()
+  }
+
+  // MARK: 6. Speed
+
+  /// Teacher and student energy+forces time on the same structures, in the same run.
+  func speedStage() throws {
+    let dataset = try dataset()
+    var structures = dataset.structures(in: .test).map(\.unlabelled)
+    if structures.isEmpty { structures = dataset.structures.map(\.unlabelled) }
+    structures = Array(structures.prefix(max(1, configuration.speed.structures)))
+    let repeats = max(1, configuration.speed.repeats)
+    func best(_ potential: any Potential, oneByOne: Bool) throws -> Double {
+      _ = try potential.compute([structures[0]], .energyAndForces)  // warm-up
+      var bestTime = Double.infinity
+      for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        if oneByOne {
+          for s in structures { _ = try potential.compute([s], .energyAndForces) }
+        } else {
+          _ = try potential.compute(structures, .energyAndForces)
+        }
+        bestTime = min(bestTime, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+      }
+      return bestTime
+    }
+    let pool = try teacher()
+    let teacherSeconds = try best(pool, oneByOne: true)
+    let studentSeconds = try best(student(), oneByOne: true)
+    let studentBatchSeconds = try best(student(), oneByOne: false)
+    let atoms = structures.reduce(0) { $0 + $1.count }
+    let result = SpeedResult(
+      structures: structures.count, atoms: atoms, teacher: configuration.teacher,
+      teacherWorkers: pool.configuration.workers,
+      teacherSecondsPerStructure: teacherSeconds / Double(structures.count),
+      studentSecondsPerStructure: studentSeconds / Double(structures.count),
+      studentBatchedSecondsPerStructure: studentBatchSeconds / Double(structures.count),
+      speedup: teacherSeconds / studentSeconds)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try writeAtomically(encoder.encode(result), to: paths.speed)
+    if verbose {
+      log(String(format: "speed: teacher %.2f ms, student %.2f ms per structure (%d atoms on average): %.1f× faster",
+                 1000 * result.teacherSecondsPerStructure, 1000 * result.studentSecondsPerStructure,
+                 atoms / structures.count, result.speedup))
+    }
+  }
+}
+
+/// One validation MD run, as `md/validation.json` stores it.
+public struct ValidationRun: Codable, Sendable {
+  public var name: String
+  public var ensemble: String
+  /// K.
+  public var temperature: Double
+  public var report: MDReport
+  /// True when the run reached its last step without a stability violation.
+  public var stable: Bool { report.failure == nil }
+}
+
+/// Teacher and student timings on the same structures (`speed.json`).
+public struct SpeedResult: Codable, Sendable {
+  public var structures: Int
+  public var atoms: Int
+  public var teacher: String
+  public var teacherWorkers: Int
+  /// Seconds per structure, energy and forces, one structure per call.
+  public var teacherSecondsPerStructure: Double
+  public var studentSecondsPerStructure: Double
+  /// Seconds per structure when the student evaluates all of them in one batch.
+  public var studentBatchedSecondsPerStructure: Double
+  /// teacher time / student time, one structure per call.
+  public var speedup: Double
+}

@@ -1,0 +1,239 @@
+import Atomistic
+import Datasets
+import Dispatch
+import Foundation
+import Potentials
+import Reporting
+import Teacher
+
+/// A resumable labelling job: every structure of an extxyz file labelled by a teacher pool
+/// into an HDF5 dataset, losing nothing to an interruption.
+///
+/// Each labelled structure is appended at once to `OUTPUT.journal.xyz` (flushed); failures go
+/// to `OUTPUT.failed.jsonl` with the reason. Running the job again skips what the journal
+/// holds (a partial last frame left by a power loss is dropped and labelled again). When
+/// every structure is done the dataset is written atomically and the journal removed; when
+/// some failed, the dataset holds every success and the journal stays, so a rerun retries
+/// only the failures.
+public struct LabellingJob {
+  /// Structures to label (extxyz).
+  public var input: URL
+  /// The dataset to write (.h5).
+  public var output: URL
+  /// Quantities wanted (stress only for fully periodic structures).
+  public var properties: PropertySet = .all
+  /// Splits stored in the dataset (nil: none).
+  public var splits: (fractions: SplitFractions, seed: UInt64)?
+  /// Extra provenance stored in the dataset.
+  public var provenance: [String: String] = [:]
+  /// Show a progress line.
+  public var showsProgress = true
+  /// Where messages go.
+  public var log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+
+  public init(input: URL, output: URL) {
+    self.input = input
+    self.output = output
+  }
+
+  /// What a finished job did.
+  public struct Outcome: Sendable {
+    /// Structures in the input.
+    public var total: Int
+    /// Structures labelled (in the dataset).
+    public var labelled: Int
+    /// Input frame index → why the teacher failed on it.
+    public var failed: [Int: String]
+    /// Labelled before this run (found in the journal).
+    public var resumed: Int
+    /// The side file listing failures.
+    public var failuresFile: URL
+  }
+
+  /// Labels what is left to label with `pool` and writes the dataset.
+  /// - Throws: `DistillConfigurationError` for an empty or unreadable input, a journal from
+  ///   another input, or a teacher that failed on every structure (naming the side file).
+  @discardableResult
+  public func run(pool: TeacherPool) throws -> Outcome {
+    let journal = LabelJournal(output: output)
+    let total = try Self.countFrames(input)
+    guard total > 0 else {
+      throw DistillConfigurationError("\(input.path) holds no structures to label")
+    }
+    let teacherName = pool.configuration.model
+    let previous = try journal.load(teacher: teacherName)
+    if previous.droppedPartialFrame {
+      log("label: dropped a partial frame at the end of \(journal.journalURL.path) (an interrupted write); that structure is labelled again")
+    }
+    if let stray = previous.labelled.keys.first(where: { $0 >= total }) {
+      throw DistillConfigurationError(
+        "\(journal.journalURL.path) holds input frame \(stray), but \(input.path) has only \(total) frames: it belongs to another input. Delete it to start again")
+    }
+    if !previous.labelled.isEmpty {
+      log("label: resuming: \(previous.labelled.count) of \(total) structures already labelled in \(journal.journalURL.path)")
+    }
+    if let supported = pool.supportedAtomicNumbers {
+      try Self.checkElements(input, supported: supported, teacher: teacherName)
+    }
+
+    try journal.open()
+    let progress = showsProgress
+      ? ProgressLine(label: "label", total: total, unit: "structures", alreadyDone: previous.labelled.count) : nil
+    let state = LabelState(labelled: previous.labelled)
+
+    // Ctrl-C / SIGTERM: finish the write in progress, stop the workers, say how to resume.
+    let log = self.log
+    let interrupts = [SIGINT, SIGTERM].map { (signalNumber: Int32) -> DispatchSourceSignal in
+      signal(signalNumber, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+      source.setEventHandler {
+        journal.withWritesPaused {
+          pool.terminateNow()
+          log("\nlabel: interrupted; \(state.doneCount) of \(total) labelled are safe in \(journal.journalURL.path). Run the same command again to continue.")
+          Foundation.exit(130)
+        }
+      }
+      source.resume()
+      return source
+    }
+    defer {
+      interrupts.forEach { $0.cancel() }
+      signal(SIGINT, SIG_DFL)
+      signal(SIGTERM, SIG_DFL)
+    }
+
+    let source = try InputFrames(url: input, skip: Set(previous.labelled.keys))
+    pool.label(next: { source.next() }, properties: properties) { index, outcome in
+      let structure = source.structure(index)
+      switch outcome {
+      case .success(let results):
+        var labelled = structure.unlabelled
+        labelled.energy = results.energy
+        labelled.forces = results.forces
+        labelled.stress = results.stress
+        do { try journal.record(labelled, index: index, teacher: teacherName) } catch {
+          state.fail(index, "the journal could not be written (disk full?): \(error)")
+        }
+        state.add(index, labelled)
+      case .failure(let error):
+        state.fail(index, error.description)
+        try? journal.recordFailure(index: index, atoms: structure.count, reason: error.description)
+      }
+      progress?.update(done: state.doneCount, extra: state.failedCount > 0 ? "failed \(state.failedCount)" : "")
+    }
+    progress?.finish(extra: state.failedCount > 0 ? "failed \(state.failedCount)" : "")
+    if let readError = source.error { throw readError }
+    try journal.close()
+
+    let (labelled, failed) = state.snapshot()
+    guard !labelled.isEmpty else {
+      let first = failed.keys.sorted().first.map { "frame \($0): \(failed[$0]!)" } ?? ""
+      throw DistillConfigurationError(
+        "the teacher '\(teacherName)' failed on every one of the \(total) structures (first: \(first)); the reasons are listed in \(journal.failuresURL.path). Fix the teacher or the structures and run again")
+    }
+    let identity = pool.identity
+    var info = provenance
+    info["teacher_package"] = identity.package
+    info["input"] = input.path
+    info["structures_in_input"] = String(total)
+    info["structures_failed"] = String(failed.count)
+    let metadata = DatasetMetadata(
+      teacher: identity.teacher, teacherVersion: identity.version,
+      createdBy: DatasetMetadata.commandLine(), provenance: info)
+    let structures = labelled.keys.sorted().map { labelled[$0]!.withoutJournalKeys }
+    var dataset = Dataset(structures: structures, metadata: metadata)
+    if let splits { dataset.split(fractions: splits.fractions, seed: splits.seed) }
+    try dataset.write(to: output)
+    if failed.isEmpty { journal.removeJournal(keepFailures: false) }
+    return Outcome(total: total, labelled: structures.count, failed: failed,
+                   resumed: previous.labelled.count, failuresFile: journal.failuresURL)
+  }
+
+  /// Frames in an extxyz file (a streaming pass that also checks every frame parses).
+  static func countFrames(_ url: URL) throws -> Int {
+    let reader = try ExtXYZReader(url: url)
+    defer { reader.close() }
+    var count = 0
+    while try reader.next() != nil { count += 1 }
+    return count
+  }
+
+  /// Refuses input with elements the teacher does not know, naming them and a frame.
+  static func checkElements(_ url: URL, supported: Set<Int>, teacher: String) throws {
+    let reader = try ExtXYZReader(url: url)
+    defer { reader.close() }
+    var frame = 0
+    while let s = try reader.next() {
+      let unknown = Set(s.atomicNumbers).subtracting(supported)
+      if !unknown.isEmpty {
+        let names = unknown.sorted().map { Elements.symbol($0) }.joined(separator: ", ")
+        let known = supported.sorted().map { Elements.symbol($0) }.joined(separator: " ")
+        throw DistillConfigurationError(
+          "\(url.path), frame \(frame) (0-based) contains \(names), which the teacher '\(teacher)' does not support (it knows \(known)); remove those structures or choose another teacher")
+      }
+      frame += 1
+    }
+  }
+}
+
+/// Results gathered so far, shared by the workers' callbacks.
+private final class LabelState: @unchecked Sendable {
+  private let lock = NSLock()
+  private var labelled: [Int: Structure]
+  private var failed: [Int: String] = [:]
+
+  init(labelled: [Int: Structure]) { self.labelled = labelled }
+
+  var doneCount: Int { lock.lock(); defer { lock.unlock() }; return labelled.count + failed.count }
+  var failedCount: Int { lock.lock(); defer { lock.unlock() }; return failed.count }
+  func add(_ index: Int, _ s: Structure) { lock.lock(); labelled[index] = s; lock.unlock() }
+  func fail(_ index: Int, _ reason: String) { lock.lock(); failed[index] = reason; lock.unlock() }
+  func snapshot() -> ([Int: Structure], [Int: String]) { lock.lock(); defer { lock.unlock() }; return (labelled, failed) }
+}
+
+/// The input read frame by frame, skipping frames already labelled; remembers the structures
+/// handed out until their results come back.
+private final class InputFrames: @unchecked Sendable {
+  private let reader: ExtXYZReader
+  private let skip: Set<Int>
+  private var position = 0
+  private var inFlight: [Int: Structure] = [:]
+  private let lock = NSLock()
+  private(set) var error: Error?
+
+  init(url: URL, skip: Set<Int>) throws {
+    reader = try ExtXYZReader(url: url)
+    self.skip = skip
+  }
+
+  /// The next frame still to label, with its index in the input; nil at the end.
+  func next() -> (index: Int, structure: Structure)? {
+    lock.lock(); defer { lock.unlock() }
+    while true {
+      let structure: Structure?
+      do { structure = try reader.next() } catch { self.error = error; return nil }
+      guard let structure else { return nil }
+      let index = position
+      position += 1
+      if skip.contains(index) { continue }
+      inFlight[index] = structure
+      return (index, structure)
+    }
+  }
+
+  /// The structure handed out under `index` (forgotten afterwards).
+  func structure(_ index: Int) -> Structure {
+    lock.lock(); defer { lock.unlock() }
+    return inFlight.removeValue(forKey: index)!
+  }
+}
+
+extension Structure {
+  /// The structure without the journal's bookkeeping keys in `info`.
+  fileprivate var withoutJournalKeys: Structure {
+    var s = self
+    s.info.removeValue(forKey: LabelJournal.indexKey)
+    s.info.removeValue(forKey: LabelJournal.teacherKey)
+    return s
+  }
+}
