@@ -189,7 +189,8 @@ struct ExtXYZFrameParser {
         throw error(.truncatedFrame, frame: frame, line: nil,
           "the file ends after \(atom) of the \(count) atom lines this frame declares (count on line \(headerLine)); the file is truncated or the atom count is wrong")
       }
-      let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0.isWhitespace })
+      // Split on ASCII whitespace bytes (much faster than by Character).
+      let tokens = text.utf8.split(whereSeparator: { $0 == 0x20 || ($0 >= 0x09 && $0 <= 0x0D) }).map { Substring($0) }
       if h.plain ? tokens.count < 4 : tokens.count != totalColumns {
         let expected = h.plain ? "at least 4 columns (symbol x y z)" : "\(totalColumns) columns (Properties=\(h.propertiesText))"
         throw error(.wrongColumnCount, frame: frame, line: lineNumber,

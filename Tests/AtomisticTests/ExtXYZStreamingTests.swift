@@ -15,8 +15,9 @@ import Testing
     defer { reader.close() }
     var lines: [String] = []
     while let line = try reader.nextLine() { lines.append(line) }
-    let expected = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-      $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
+    // Split on bytes: a Swift Character joins "\r\n" into one grapheme.
+    let expected = text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map {
+      String(decoding: $0.last == 0x0D ? $0.dropLast() : $0, as: UTF8.self)
     }
     #expect(lines == expected)
     #expect(reader.lineNumber == expected.count)

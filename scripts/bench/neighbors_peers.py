@@ -58,7 +58,7 @@ def main():
 
         if n <= ase_max:
             atoms = ase.Atoms(numbers=np.full(n, 29), positions=points, cell=box, pbc=pbc)
-            ase_repeats = repeats if n <= 100_000 else 1
+            ase_repeats = repeats if n <= 10_000 else 1
             seconds, cpu, (i, _, _) = time_calls(lambda: neighbor_list("ijS", atoms, cutoff), ase_repeats)
             result["ase"] = {"seconds": seconds, "cpuSeconds": cpu, "pairs": int(len(i))}
             del i

@@ -67,8 +67,11 @@ extension MLFF.Bench {
           let ours = try stepsPerSecond(structure, preset: preset)
           let theirs = peer[k]
           let ratio = theirs.map { String(format: "%.2f×", ours / $0) } ?? "–"
-          print(String(format: "%-7@ %-10@ %6d   %12.3f   %22@   %@", presetName, name, structure.count, ours,
-                       theirs.map { String(format: "%.3f", $0) } ?? "–", ratio))
+          let peerText = theirs.map { String(format: "%.3f", $0) } ?? "–"
+          print(presetName.padding(toLength: 8, withPad: " ", startingAt: 0)
+                + name.padding(toLength: 10, withPad: " ", startingAt: 0)
+                + String(format: "%7d   %12.3f   ", structure.count, ours)
+                + String(repeating: " ", count: max(0, 22 - peerText.count)) + peerText + "   " + ratio)
         }
       }
     }

@@ -209,17 +209,18 @@ extension MLFF.Bench {
       if !versions.isEmpty {
         print("peers: " + versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
       }
-      var header = String(format: "%-16@ %9@ %11@ %10@ %10@ %8@ %8@ %9@", "system" as NSString, "atoms" as NSString,
-                          "pairs" as NSString, "best ms" as NSString, "median ms" as NSString,
-                          "µs/atom" as NSString, "Mpair/s" as NSString, "cpu ms" as NSString)
-      if peers != nil {
-        header += String(format: " %11@ %7@ %9@ %7@ %11@ %7@", "vesin ms" as NSString, "×vesin" as NSString,
-                         "vesin cpu" as NSString, "×cpu" as NSString, "ASE ms" as NSString, "×ASE" as NSString)
-      }
+      var columns = ["system", "atoms", "pairs", "best ms", "median ms", "µs/atom", "Mpair/s", "cpu ms"]
+      if peers != nil { columns += ["vesin ms", "×vesin", "vesin cpu", "×cpu", "ASE ms", "×ASE"] }
+      let widths = [16, 9, 11, 10, 10, 8, 8, 9, 11, 7, 9, 7, 11, 7]
+      let header = zip(columns, widths).enumerated().map { k, column in
+        let padding = String(repeating: " ", count: max(0, column.1 - column.0.count))
+        return k == 0 ? column.0 + padding : padding + column.0
+      }.joined(separator: " ")
       print(header)
       for row in rows {
         var line = String(
-          format: "%-16@ %9d %11d %10.2f %10.2f %8.3f %8.1f", row.name as NSString, row.atoms, row.pairs,
+          format: "%@ %9d %11d %10.2f %10.2f %8.3f %8.1f",
+          row.name.padding(toLength: 16, withPad: " ", startingAt: 0) as NSString, row.atoms, row.pairs,
           row.best * 1e3, row.median * 1e3, row.best * 1e6 / Double(row.atoms),
           Double(row.pairs) / row.best / 1e6) + String(format: " %9.2f", row.bestCPU * 1e3)
         if let peers {
@@ -228,7 +229,7 @@ extension MLFF.Bench {
           if let cpu = peer?.vesin?.cpuSeconds?.min() {
             line += String(format: " %9.2f %7.2f", cpu * 1e3, cpu / row.bestCPU)
           } else {
-            line += String(format: " %9@ %7@", "-" as NSString, "-" as NSString)
+            line += "         -       -"
           }
           line += " " + peerColumns(peer?.ase, row: row)
         }
@@ -242,10 +243,10 @@ extension MLFF.Bench {
 
     func peerColumns(_ timing: NeighborPeerTiming?, row: NeighborBenchRow) -> String {
       guard let timing, let seconds = timing.seconds, let best = seconds.min() else {
-        return String(format: "%11@ %7@", "skipped" as NSString, "-" as NSString)
+        return "    skipped       -"
       }
       let mark = timing.pairs == row.pairs ? " " : "*"
-      return String(format: "%10.2f%@ %7.2f", best * 1e3, mark as NSString, best / row.best)
+      return String(format: "%10.2f", best * 1e3) + mark + String(format: " %7.2f", best / row.best)
     }
   }
 }

@@ -225,7 +225,7 @@ extension MLFF {
         lines.append(String(format: "temperature %.1f ± %.1f K   ⟨U⟩ %.4f eV   ⟨K⟩ %.4f eV", t.meanTemperature, t.temperatureStd,
                             t.meanPotentialEnergy, t.meanKineticEnergy))
       }
-      if let d = r.drift {
+      if let d = r.drift, r.ensemble != "nvt-langevin" {
         lines.append(String(format: "energy drift %.4g meV/atom/ps   drift/σ_K %.3g   σ_E/σ_K %.3g", d.slope, d.driftToFluctuation, d.fluctuationRatio))
       }
       if let diff = r.rdf?.difference {
