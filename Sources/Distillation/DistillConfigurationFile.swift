@@ -53,8 +53,8 @@ extension DistillConfiguration {
 
   /// The configuration as TOML text, every key present (the resolved form saved with a run).
   public func tomlText() throws -> String {
-    let table = try TOMLEncoder().encode(self)
-    return table.convert(to: .toml) + "\n"
+    let text: String = try TOMLEncoder().encode(self)
+    return text + "\n"
   }
 
   /// The configuration as a JSON-compatible dictionary.

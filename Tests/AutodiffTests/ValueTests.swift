@@ -150,6 +150,31 @@ struct ValueTests {
     }
   }
 
+  @Test("portable Float loops (used without AVX2) against Double references")
+  func portableFloatLoops() {
+    let xs: [Float] = stride(from: -100.0, through: 100.0, by: 0.0731).map { Float($0) } + [.nan, .infinity, -.infinity]
+    var exps = [Float](repeating: 0, count: xs.count)
+    var silus = [Float](repeating: 0, count: xs.count)
+    xs.withUnsafeBufferPointer { x in
+      exps.withUnsafeMutableBufferPointer { y in unaryLoop(.exp, x.baseAddress!, y.baseAddress!, xs.count) }
+      silus.withUnsafeMutableBufferPointer { y in unaryLoop(.silu, x.baseAddress!, y.baseAddress!, xs.count) }
+    }
+    var worstExp = 0.0, worstSilu = 0.0
+    for i in 0..<(xs.count - 3) {
+      let x = Double(xs[i])
+      let e = Foundation.exp(x)
+      if e < Double(Float.greatestFiniteMagnitude) && e > Double(Float.leastNormalMagnitude) {
+        worstExp = max(worstExp, abs(Double(exps[i]) - e) / e)
+      }
+      let s = x / (1 + Foundation.exp(-x))
+      worstSilu = max(worstSilu, abs(Double(silus[i]) - s) / max(abs(s), 1e-30))
+    }
+    #expect(worstExp < 1e-6)
+    #expect(worstSilu < 2e-6)
+    let n = xs.count
+    #expect(exps[n - 3].isNaN && exps[n - 2] == .infinity && exps[n - 1] == 0)
+  }
+
   @Test("shape errors name both shapes")
   func shapeErrorMessage() {
     #expect(broadcastFailure([5, 3], [4, 3], op: "add") == "add: shapes [5, 3] and [4, 3] do not broadcast (axis 0 of the result: 5 vs 4)")

@@ -121,14 +121,16 @@ struct SamplingTests {
   @Test("candidates: spread over seeds, reproducible, recorded in info; strain only for crystals, rotation only for molecules")
   func candidates() throws {
     let seeds = [bigCrystal().supercell(1, 1, 1), molecule()]
-    let options = SamplingOptions(rattle: 0.05, strain: 0.02, rotate: true)
-    let a = sampleCandidates(from: seeds, count: 7, options: options, seed: 1)
-    let b = sampleCandidates(from: seeds, count: 7, options: options, seed: 1)
-    let c = sampleCandidates(from: seeds, count: 7, options: options, seed: 2)
+    func options(count: Int = 7, seed: UInt64) -> SamplingOptions {
+      SamplingOptions(count: count, rattle: 0.05, strain: 0.02, rotate: true, seed: seed)
+    }
+    let a = try sampleCandidates(from: seeds, options: options(seed: 1))
+    let b = try sampleCandidates(from: seeds, options: options(seed: 1))
+    let c = try sampleCandidates(from: seeds, options: options(seed: 2))
     #expect(a == b)
     #expect(a != c)
     // Candidate k does not depend on how many are asked for.
-    #expect(Array(sampleCandidates(from: seeds, count: 3, options: options, seed: 1)) == Array(a[0..<3]))
+    #expect(try sampleCandidates(from: seeds, options: options(count: 3, seed: 1)) == Array(a[0..<3]))
     #expect(a.map { $0.info["mlff_seed_index"] } == [0, 1, 0, 1, 0, 1, 0].map { InfoValue.int($0) })
     #expect(a[0].info["mlff_operation"] == .string("strain max 0.02; rattle 0.05 Å"))
     #expect(a[1].info["mlff_operation"] == .string("rotate; rattle 0.05 Å"))
@@ -138,11 +140,21 @@ struct SamplingTests {
   }
 
   @Test("supercell candidates have n₁n₂n₃ times the atoms and cell vectors scaled")
-  func supercells() {
+  func supercells() throws {
     let seed = Structure(atomicNumbers: [29], positions: [.zero], cell: .orthorhombic(2.5, 2.5, 2.5), pbc: [true, true, true])
-    let out = sampleCandidates(from: [seed, molecule()], count: 2, options: SamplingOptions(supercell: [2, 3, 1]), seed: 0)
+    let out = try sampleCandidates(from: [seed, molecule()], options: SamplingOptions(count: 2, supercell: [2, 3, 1]))
     #expect(out[0].count == 6 && out[0].cell == .orthorhombic(5, 7.5, 2.5))
     #expect(out[0].info["mlff_operation"] == .string("supercell 2x3x1"))
     #expect(out[1].count == 5 && out[1].info["mlff_operation"] == .string("copy"))
+  }
+
+  @Test("invalid options and missing seeds are errors, not crashes")
+  func invalidOptions() {
+    let seeds = [molecule()]
+    for bad in [SamplingOptions(count: -1), SamplingOptions(count: 2, rattle: -0.1), SamplingOptions(count: 2, strain: 1.5),
+                SamplingOptions(count: 2, supercell: [2, 0, 1]), SamplingOptions(count: 2, supercell: [2, 2])] {
+      #expect(throws: DatasetError.self, "\(bad)") { try sampleCandidates(from: seeds, options: bad) }
+    }
+    #expect(throws: DatasetError.self) { try sampleCandidates(from: [], options: SamplingOptions(count: 3, rattle: 0.1)) }
   }
 }

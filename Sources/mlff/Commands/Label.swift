@@ -138,6 +138,7 @@ extension MLFF {
       defer { interrupts.forEach { $0.cancel() } }
 
       let source = try InputStream(url: inputURL, skip: Set(previous.labelled.keys))
+      let labellingStart = Date()
       let teacherName = teacher
       pool.label(next: { source.next() }, properties: wanted) { index, outcome in
         let structure = source.structure(index)
@@ -158,6 +159,7 @@ extension MLFF {
         progress.update(done: state.doneCount, extra: state.failedCount > 0 ? "failed \(state.failedCount)" : "")
       }
       progress.finish(extra: state.failedCount > 0 ? "failed \(state.failedCount)" : "")
+      let labellingSeconds = Date().timeIntervalSince(labellingStart)
       if let readError = source.error { throw readError }
       try journal.close()
 
@@ -175,7 +177,8 @@ extension MLFF {
 
       if failed.isEmpty {
         journal.removeJournal(keepFailures: false)
-        print("labelled \(structures.count) structures with \(identity.teacher) (\(identity.package) \(identity.version)) into \(output)")
+        print("labelled \(structures.count) structures with \(identity.teacher) (\(identity.package) \(identity.version)) into \(output)"
+              + String(format: "; labelling took %.3f s", labellingSeconds))
         return
       }
       let first = failed.keys.sorted().prefix(3).map { "  frame \($0): \(failed[$0]!)" }.joined(separator: "\n")

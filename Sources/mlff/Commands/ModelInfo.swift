@@ -14,10 +14,7 @@ extension MLFF.Model {
     var json = false
 
     func run() throws {
-      let m: PaiNNModel
-      do { m = try PaiNNModel(contentsOf: URL(fileURLWithPath: model)) } catch let e as SafeTensorsError {
-        throw ValidationError(e.description)
-      }
+      let m = try PaiNNModel(contentsOf: URL(fileURLWithPath: model))
       let c = m.configuration
       let symbols = m.elements.map(Elements.symbol)
       if json {

@@ -47,12 +47,7 @@ extension MLFF {
     }
 
     func run() throws {
-      let potential: PaiNNPotential
-      do {
-        potential = try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: try parsedPrecision())
-      } catch let e as SafeTensorsError {
-        throw ValidationError(e.description)
-      }
+      let potential = try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: try parsedPrecision())
       let known = Set(potential.model.elements)
       let knownSymbols = potential.model.elements.map(Elements.symbol).joined(separator: ", ")
       let options = ExtXYZOptions(energyKey: energyKey, forcesKey: forcesKey, stressKey: stressKey)
@@ -77,7 +72,7 @@ extension MLFF {
       while let s = try reader.next() {
         let unknown = Set(s.atomicNumbers).subtracting(known).sorted()
         if !unknown.isEmpty {
-          throw ValidationError(
+          throw ModelCommandFailure(
             "frame \(frame) of \(input) contains \(unknown.map { "\(Elements.symbol($0)) (Z=\($0))" }.joined(separator: ", ")), which the model \(model) does not know (it knows \(knownSymbols)); use a model trained on these elements or remove those frames")
         }
         batch.append(s)
@@ -113,7 +108,7 @@ private final class PredictionFile {
     try writer.synchronize()
     try writer.close()
     guard rename(temporary.path, destination.path) == 0 else {
-      throw ValidationError("cannot move the finished predictions into \(destination.path): \(String(cString: strerror(errno)))")
+      throw ModelCommandFailure("cannot move the finished predictions into \(destination.path): \(String(cString: strerror(errno)))")
     }
     finished = true
   }

@@ -1,12 +1,88 @@
 import ArgumentParser
+import Atomistic
+import Datasets
+import Foundation
 
 extension MLFF {
+  /// `mlff sample seeds.xyz --rattle 0.05 --strain 0.02 -n 200 --seed 1 -o candidates.xyz`.
   struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "sample", abstract: "Make candidate structures from seeds: rattle, strain, rotate, supercells, MD snapshots.")
+      commandName: "sample", abstract: "Make candidate structures from seeds: rattle, strain, rotate, supercells, MD snapshots.",
+      discussion: """
+        Candidate k is made from seed structure k mod (number of seeds), by, in this order: a
+        supercell (periodic seeds), a random symmetric strain with each component uniform in
+        [-STRAIN, STRAIN] (periodic seeds), a uniformly random rotation (seeds with no periodic
+        direction), and Gaussian displacements of standard deviation RATTLE Å on every
+        coordinate. Labels of the seeds are dropped. Each candidate records mlff_seed_index,
+        mlff_candidate_index and mlff_operation in its info. The same --seed gives the same
+        candidates.
+
+        Example: mlff sample seeds.xyz --rattle 0.05 --strain 0.02 -n 200 --seed 1 -o candidates.xyz
+        """)
+
+    @Argument(help: "Seed structures (extxyz).")
+    var seeds: String
+
+    @Option(name: .shortAndLong, help: "The candidates to write (extxyz).")
+    var output: String
+
+    @Option(name: .short, help: "Number of candidates.")
+    var n: Int = 100
+
+    @Option(help: "Standard deviation of Gaussian displacements, Å (e.g. 0.05).")
+    var rattle: Double?
+
+    @Option(help: "Largest magnitude of each random strain component, dimensionless (e.g. 0.02); periodic seeds only.")
+    var strain: Double?
+
+    @Flag(help: "Rotate seeds without periodicity (molecules) uniformly at random.")
+    var rotate = false
+
+    @Option(help: "Supercell repeats n1,n2,n3 for periodic seeds (e.g. 2,2,2).")
+    var supercell: String?
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+      guard n >= 0 else { throw ValidationError("-n must be zero or more, got \(n)") }
+      if let rattle, !(rattle >= 0 && rattle.isFinite) {
+        throw ValidationError("--rattle must be a non-negative length in Å, e.g. --rattle 0.05; got \(rattle)")
+      }
+      if let strain, !(strain >= 0 && strain < 1) {
+        throw ValidationError("--strain must be in [0, 1), e.g. --strain 0.02 for 2 %; got \(strain)")
+      }
+      _ = try supercellRepeats()
+      if rattle == nil && strain == nil && !rotate && supercell == nil {
+        throw ValidationError("nothing to do: give at least one of --rattle, --strain, --rotate, --supercell")
+      }
+    }
+
+    /// The parsed `--supercell`, nil when not given.
+    func supercellRepeats() throws -> [Int]? {
+      guard let supercell else { return nil }
+      let repeats = supercell.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard repeats.count == 3, repeats.allSatisfy({ ($0 ?? 0) > 0 }) else {
+        throw ValidationError("--supercell takes three positive integers n1,n2,n3, e.g. --supercell 2,2,2; got '\(supercell)'")
+      }
+      return repeats.compactMap { $0 }
+    }
 
     func run() throws {
-      throw ValidationError("'mlff sample' is not available in this build yet")
+      let seedStructures = try ExtXYZ.read(URL(fileURLWithPath: seeds))
+      guard !seedStructures.isEmpty else {
+        throw ValidationError("\(seeds) holds no structures; give a file with at least one seed structure")
+      }
+      let options = SamplingOptions(count: n, rattle: rattle, strain: strain, rotate: rotate, supercell: try supercellRepeats(), seed: seed)
+      let candidates = try sampleCandidates(from: seedStructures, options: options)
+      try ExtXYZ.write(candidates, to: URL(fileURLWithPath: output))
+      let periodic = seedStructures.filter(\.isPeriodic).count
+      var notes: [String] = []
+      if strain != nil && periodic == 0 { notes.append("no seed is periodic, so no strain was applied") }
+      if rotate && periodic == seedStructures.count { notes.append("every seed is periodic, so none was rotated") }
+      let atoms = candidates.reduce(0) { $0 + $1.count }
+      print("wrote \(candidates.count) candidates (\(atoms) atoms) from \(seedStructures.count) seed structure\(seedStructures.count == 1 ? "" : "s") to \(output)"
+            + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")))
     }
   }
 }
