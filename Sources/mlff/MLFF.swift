@@ -9,8 +9,8 @@ struct MLFF: ParsableCommand {
     commandName: "mlff",
     abstract: "Distil a large machine-learned force field (the teacher) into a small, fast PaiNN student.",
     discussion: """
-      The whole chain is `mlff distill`; every stage is also its own subcommand that reads and
-      writes ordinary files (extxyz, HDF5, safetensors), so any stage can be rerun or replaced.
+      The whole chain is `mlff distill`; every stage is also its own subcommand that reads and \
+      writes ordinary files (extxyz, HDF5, safetensors), so any stage can be rerun or replaced. \
       Units everywhere: eV, Å, amu, fs.
       """,
     version: version,
@@ -21,4 +21,9 @@ struct MLFF: ParsableCommand {
       Info.self, Convert.self,
       Bench.self,
     ])
+
+  static func main() {
+    BLASKernels.selectBeforeStart()
+    main(nil)
+  }
 }
