@@ -63,10 +63,15 @@ public struct MDRunOptions: Sendable {
 /// with round-trip precision, so a resumed run continues bit for bit: exactly for NVE and
 /// Nosé–Hoover, and for Langevin too because its noise is a function of (seed, step).
 public final class MDSimulation {
+  /// Gives energies (eV) and forces (eV/Å).
   public let potential: any Potential
+  /// Advances the state by one timestep.
   public let integrator: any Integrator
+  /// The starting structure; also the reference for bonds.
   public let initial: Structure
+  /// Length, output intervals, stability criteria.
   public let options: MDRunOptions
+  /// The files written.
   public let outputs: MDOutputs
 
   /// - Parameters:
