@@ -96,7 +96,8 @@ def schnetpack_model(path, dtype=torch.float64, stress=False):
         output_modules=[energy, spk.atomistic.Forces(calc_forces=True, calc_stress=stress)],
         do_postprocessing=False)
     state = {}
-    embedding = torch.zeros(100, F)
+    model.to(dtype)
+    embedding = torch.zeros(100, F, dtype=dtype)
     for row, z in enumerate(elements):
         embedding[z] = w["embedding.weight"][row]
     state["representation.embedding.weight"] = embedding
@@ -144,6 +145,7 @@ def main():
         subprocess.run([args.mlff, "predict", "--model", model_path, os.path.join(tmp, "in.xyz"),
                         "-o", os.path.join(tmp, "out.xyz"), "--precision", "double"], check=True, capture_output=True)
         ours = read(os.path.join(tmp, "out.xyz"), ":")
+        structures = dict(zip(names, read(os.path.join(tmp, "in.xyz"), ":")))  # positions as mlff read them
         model, cutoff = schnetpack_model(model_path, stress=True)
     worst = 0.0
     print(f"{'structure':>20} {'atoms':>6} {'E mlff (eV)':>16} {'E schnetpack':>16} {'rel dE':>9} {'rel dF':>9} {'rel dS':>9}")

@@ -115,6 +115,7 @@ def test_predict_matches_numpy_painn(tmp_path):
     crystal.positions += rng.uniform(-0.08, 0.08, crystal.positions.shape)
     frames = [mol, crystal]
     ase_io.write(tmp_path / "in.xyz", frames)
+    frames = ase_io.read(tmp_path / "in.xyz", ":")  # positions exactly as mlff reads them
     run("predict", "--model", str(path), str(tmp_path / "in.xyz"), "-o", str(tmp_path / "out.xyz"), "--precision", "double")
     out = ase_io.read(tmp_path / "out.xyz", ":")
     assert len(out) == 2
