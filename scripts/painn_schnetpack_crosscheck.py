@@ -81,10 +81,17 @@ def schnetpack_model(path, dtype=torch.float64, stress=False):
     arch = json.loads(meta["architecture"])
     elements = json.loads(meta["elements"])
     F, L, nR, rc = arch["featureCount"], arch["layerCount"], arch["radialBasisCount"], arch["cutoff"]
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)  # basis frequencies and centres computed in the target precision
     if arch["radialBasis"] == "sine":
         basis = spk.nn.BesselRBF(n_rbf=nR, cutoff=rc)
     else:
+        torch.set_default_dtype(previous)  # GaussianRBF builds its buffers as float32 ...
         basis = spk.nn.GaussianRBF(n_rbf=nR, cutoff=rc)
+        offsets = torch.linspace(0, rc, nR, dtype=torch.float64)  # ... so set them in float64
+        basis.offsets = offsets.to(dtype)
+        basis.widths = ((offsets[1] - offsets[0]) * torch.ones_like(offsets)).to(dtype)
+        torch.set_default_dtype(dtype)
     representation = spk.representation.PaiNN(
         n_atom_basis=F, n_interactions=L, radial_basis=basis, cutoff_fn=spk.nn.CosineCutoff(rc),
         epsilon=arch["normEpsilon"])
@@ -95,6 +102,7 @@ def schnetpack_model(path, dtype=torch.float64, stress=False):
         input_modules=inputs + [spk.atomistic.PairwiseDistances()],
         output_modules=[energy, spk.atomistic.Forces(calc_forces=True, calc_stress=stress)],
         do_postprocessing=False)
+    torch.set_default_dtype(previous)
     state = {}
     model.to(dtype)
     embedding = torch.zeros(100, F, dtype=dtype)

@@ -68,8 +68,8 @@ extension DistillRun {
       for k in 0..<al.committee {
         let memberFolder = roundFolder.appendingPathComponent("member_\(k)")
         let seed = configuration.seed &+ UInt64(1000 * round + k + 1)
-        let outcome = try trainStudent(folder: memberFolder, seed: seed, maxTime: al.memberMaxTime)
-        if k == 0 { firstTest = outcome.test }
+        let test = try trainStudent(folder: memberFolder, seed: seed, maxTime: al.memberMaxTime)
+        if k == 0 { firstTest = test }
         members.append(try PaiNNPotential(contentsOf: RunFolder(memberFolder).model, precision: .float))
       }
       let committee = try CommitteePotential(members: members)
@@ -115,7 +115,7 @@ extension DistillRun {
       let record = ActiveLearningRound(
         round: round, trainingStructures: trainingCount, framesExamined: frames.count,
         framesUncertain: uncertain, framesBeyondTrust: beyond, structuresLabelled: labelledCount,
-        testForceMAE: firstTest?.forceMAE, testEnergyMAE: firstTest?.energyMAE, deviations: deviations)
+        testForceMAE: firstTest?.forceMAE.map { $0 / 1000 }, testEnergyMAE: firstTest?.energyMAE.map { $0 / 1000 }, deviations: deviations)
       state.rounds.append(record)
       try state.write(to: folder)
       let fraction = frames.isEmpty ? 0 : Double(uncertain) / Double(frames.count)

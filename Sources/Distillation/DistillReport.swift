@@ -11,6 +11,9 @@ public struct DistillSummary: Codable, Sendable {
   public var testForceMAE: Double?
   /// Test-split energy MAE, eV/atom.
   public var testEnergyMAE: Double?
+  /// Test-split force MAE of the untrained student (same architecture and reference energies,
+  /// random weights), eV/Å: what training improved on.
+  public var untrainedForceMAE: Double?
   /// Validation MD runs that stayed stable, and all of them.
   public var stableRuns: Int
   public var validationRuns: Int
@@ -25,11 +28,14 @@ extension DistillRun {
   public func summary() throws -> DistillSummary {
     let decoder = JSONDecoder()
     let metrics = try? decoder.decode(
-      EvaluationSummary.self, from: Data(contentsOf: paths.evaluation.appendingPathComponent("metrics.json")))
+      EvaluationSummary.self, from: Data(contentsOf: paths.evaluationMetrics))
+    let untrained = try? decoder.decode(
+      EvaluationSummary.self, from: Data(contentsOf: paths.untrainedMetrics))
     let runs = (try? decoder.decode([ValidationRun].self, from: Data(contentsOf: paths.validation))) ?? []
     let speed = try? decoder.decode(SpeedResult.self, from: Data(contentsOf: paths.speed))
     return DistillSummary(
-      testForceMAE: metrics?.forceMAE, testEnergyMAE: metrics?.energyMAE,
+      testForceMAE: metrics?.forceMAE.map { $0 / 1000 }, testEnergyMAE: metrics?.energyMAE.map { $0 / 1000 },
+      untrainedForceMAE: untrained?.forceMAE.map { $0 / 1000 },
       stableRuns: runs.filter(\.stable).count, validationRuns: runs.count, speedup: speed?.speedup,
       report: paths.report.path)
   }
@@ -58,8 +64,13 @@ extension DistillRun {
     embedSVG(&page, RunFolder(paths.training).learningCurve, caption: "Learning curve: loss and validation force MAE against epoch")
 
     page.heading("Errors on the held-out test split")
-    if let metrics = try? JSONDecoder().decode(EvaluationSummary.self, from: Data(contentsOf: paths.evaluation.appendingPathComponent("metrics.json"))) {
-      page.table(header: ["quantity", "value"], rows: metrics.tableRows, caption: "\(metrics.structures) test structures, \(metrics.atoms) atoms")
+    if let metrics = try? JSONDecoder().decode(EvaluationSummary.self, from: Data(contentsOf: paths.evaluationMetrics)) {
+      var rows = metrics.tableRows
+      if let untrained = try? JSONDecoder().decode(EvaluationSummary.self, from: Data(contentsOf: paths.untrainedMetrics)) {
+        rows = zip(rows, untrained.tableRows).map { $0 + [$1[1]] }
+      }
+      page.table(header: ["quantity", "MAE", "RMSE", "MAE of the untrained student"], rows: rows,
+                 caption: "\(metrics.structures) test structures, \(metrics.atoms) atoms; labels by \(configuration.teacher)")
     }
     for (file, caption) in [("parity_energy.svg", "Energy per atom"), ("parity_forces.svg", "Force components"),
                             ("parity_stress.svg", "Stress components"), ("force_errors.svg", "Force errors")] {

@@ -57,7 +57,13 @@ public final class DistillRun {
     for stage in DistillStage.allCases where !state.isFinished(stage) {
       let start = Date()
       if verbose { log("== \(stage.rawValue.replacingOccurrences(of: "_", with: " ")) ==") }
-      try runStage(stage)
+      do {
+        try runStage(stage)
+      } catch let error as DistillConfigurationError {
+        throw error
+      } catch {
+        throw DistillConfigurationError("the stage '\(stage.rawValue)' failed: \(describeDistillFailure(error))")
+      }
       state.finished.append(stage)
       state.seconds[stage.rawValue] = Date().timeIntervalSince(start)
       try state.write(to: folder)
@@ -181,10 +187,30 @@ public struct DistillPaths: Sendable {
   public var dataset: URL { folder.appendingPathComponent("data.h5") }
   public var training: URL { folder.appendingPathComponent("train") }
   public var evaluation: URL { folder.appendingPathComponent("eval") }
+  /// Test-split errors of the final student (`EvaluationSummary`, meV units).
+  public var evaluationMetrics: URL { folder.appendingPathComponent("eval/metrics.json") }
+  /// Test-split errors of the same student with random weights.
+  public var untrainedMetrics: URL { folder.appendingPathComponent("eval/untrained_metrics.json") }
   public var md: URL { folder.appendingPathComponent("md") }
   public var activeLearning: URL { folder.appendingPathComponent("active_learning") }
   public var speed: URL { folder.appendingPathComponent("speed.json") }
   public var validation: URL { folder.appendingPathComponent("md/validation.json") }
   public var report: URL { folder.appendingPathComponent("report.html") }
   public var model: URL { folder.appendingPathComponent("train/model.safetensors") }
+}
+
+/// An error in words a user can act on; a full disk is named as such.
+public func describeDistillFailure(_ error: Error) -> String {
+  var current: Error? = error
+  while let e = current {
+    let ns = e as NSError
+    if (ns.domain == NSPOSIXErrorDomain && ns.code == Int(ENOSPC))
+      || (ns.domain == NSCocoaErrorDomain && ns.code == CocoaError.fileWriteOutOfSpace.rawValue)
+      || "\(e)".contains("No space left on device") {
+      return "the disk is full (\(error)); free some space"
+    }
+    current = ns.userInfo[NSUnderlyingErrorKey] as? Error
+  }
+  if let described = error as? CustomStringConvertible { return described.description }
+  return error.localizedDescription
 }

@@ -46,6 +46,13 @@ extension DistillRun {
 
   /// Teacher labels for every candidate, in `data.h5` with train/validation/test splits.
   func labelStage() throws {
+    let journal = LabelJournal(output: paths.dataset)
+    let manager = FileManager.default
+    if manager.fileExists(atPath: paths.dataset.path) && !manager.fileExists(atPath: journal.journalURL.path) {
+      // Written by a run that stopped before it could record the stage as finished.
+      if verbose { log("labels already complete in \(paths.dataset.path)") }
+      return
+    }
     var job = LabellingJob(input: paths.candidates, output: paths.dataset)
     let t = configuration.train
     job.splits = (SplitFractions(train: t.trainFraction, validation: t.validationFraction,
@@ -67,41 +74,62 @@ extension DistillRun {
     try trainStudent(folder: paths.training, seed: configuration.seed, maxTime: configuration.train.maxTime)
   }
 
-  /// Trains (or resumes) one student into `folder`.
+  /// Trains (or resumes) one student into `folder`; a student whose training already ended
+  /// (its last checkpoint says why) is kept as it is.
+  /// - Returns: its errors on the test split (meV units), when there is one.
   @discardableResult
-  func trainStudent(folder: URL, seed: UInt64, maxTime: String) throws -> TrainingOutcome {
+  func trainStudent(folder: URL, seed: UInt64, maxTime: String) throws -> EvaluationSummary? {
+    let run = RunFolder(folder)
+    let manager = FileManager.default
+    let resume = manager.fileExists(atPath: run.lastCheckpoint.path)
+    if resume, manager.fileExists(atPath: run.model.path),
+       let checkpoint = try? Checkpoint(contentsOf: run.lastCheckpoint), checkpoint.state.finished != nil {
+      if verbose { log("\(folder.lastPathComponent): already trained (\(checkpoint.state.epoch) epochs); kept") }
+      return try? JSONDecoder().decode(EvaluationSummary.self, from: Data(contentsOf: run.testMetrics))
+    }
     let c = trainingConfiguration(seed: seed, maxTime: maxTime)
     let dataset = try dataset()
     let data = try TrainingData(
       structures: dataset.structures, splits: dataset.splits, source: paths.dataset.path,
       trainFraction: c.trainFraction, validationFraction: c.validationFraction, seed: c.seed)
-    let resume = FileManager.default.fileExists(atPath: RunFolder(folder).lastCheckpoint.path)
+    if verbose && resume { log("\(folder.lastPathComponent): resuming from \(run.lastCheckpoint.path)") }
     let trainer = try Trainer(configuration: c, data: data, folder: folder, resume: resume)
     trainer.showsProgress = verbose
     trainer.provenance = ["teacher": configuration.teacher, "distill_run": self.folder.path]
     let outcome = try trainer.run()
     if verbose {
-      let t = outcome.test
       log("trained \(folder.lastPathComponent): stopped (\(outcome.reason)) after \(outcome.state.epoch) epochs"
-          + (t.map { String(format: "; test force MAE %.1f meV/Å", 1000 * ($0.forceMAE ?? .nan)) } ?? ""))
+          + (outcome.test.map { String(format: "; test force MAE %.1f meV/Å", $0.forceMAE ?? .nan) } ?? ""))
     }
-    return outcome
+    return outcome.test
   }
 
   // MARK: 4. Evaluate
 
-  /// Errors of the final student on the held-out test split, with parity plots.
+  /// Errors of the final student on the held-out test split, with parity plots; and, as the
+  /// baseline training must beat, the errors of the same student with random weights (same
+  /// architecture, elements, reference energies and energy scale).
   func evaluateStage() throws {
     let dataset = try dataset()
     let test = dataset.structures(in: .test)
     guard !test.isEmpty else {
       throw DistillConfigurationError("the test split of \(paths.dataset.path) is empty; sample more candidates (sample.count)")
     }
-    let evaluation = try Evaluation(potential: student(precision: .double), structures: test)
+    let trained = try PaiNNModel(contentsOf: paths.model)
+    let evaluation = try Evaluation(potential: PaiNNPotential(model: trained, precision: .double), structures: test)
     _ = try writeEvaluationReport(evaluation, to: paths.evaluation, title: "Student against \(configuration.teacher) on the test split")
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try writeAtomically(encoder.encode(evaluation.summary), to: paths.evaluation.appendingPathComponent("metrics.json"))
+    try writeAtomically(evaluation.summary.json(), to: paths.evaluationMetrics)
+
+    var untrained = PaiNNModel.random(trained.configuration, elements: trained.elements, seed: configuration.seed &+ 99)
+    untrained.referenceEnergies = trained.referenceEnergies
+    untrained.energyScale = trained.energyScale
+    let baseline = try Evaluation(potential: PaiNNPotential(model: untrained, precision: .double), structures: test)
+    try writeAtomically(baseline.summary.json(), to: paths.untrainedMetrics)
+    if verbose {
+      let s = evaluation.summary, b = baseline.summary
+      log(String(format: "test split (%d structures): force MAE %.1f meV/Å (untrained %.1f), energy MAE %.2f meV/atom (untrained %.2f)",
+                 s.structures, s.forceMAE ?? .nan, b.forceMAE ?? .nan, s.energyMAE ?? .nan, b.energyMAE ?? .nan))
+    }
   }
 
   // MARK: 5. Validate

@@ -159,6 +159,12 @@ func formatTick(_ value: Double, step: Double) -> String {
   if magnitude >= 1e6 || magnitude < 1e-4 {
     return String(format: "%.3g", value)
   }
-  let decimals = step >= 1 ? 0 : Int(ceil(-log10(step) - 1e-9))
-  return String(format: "%.\(min(decimals, 8))f", value)
+  // The fewest decimals that write the step exactly (0.25 → 2, 0.5 → 1, 20 → 0).
+  var decimals = 0
+  while decimals < 8 {
+    let scaled = step * pow(10, Double(decimals))
+    if abs(scaled - scaled.rounded()) < 1e-6 * max(1, scaled) { break }
+    decimals += 1
+  }
+  return String(format: "%.\(decimals)f", value)
 }

@@ -56,7 +56,13 @@ public struct ScatterPlot: Sendable {
   /// The figure as a standalone SVG document.
   public func svg() -> String {
     let (xAxis, yAxis) = axes
-    let frame = PlotFrame(width: width, height: height, x: xAxis, y: yAxis)
+    var frame = PlotFrame(width: width, height: height, x: xAxis, y: yAxis)
+    if parity {
+      // A square data area, so that y = x runs at 45°.
+      let side = min(frame.plotWidth, frame.plotHeight)
+      frame.right = width - frame.left - side
+      frame.bottom = height - frame.top - side
+    }
     var s = frame.header(title: title, xLabel: xLabel, yLabel: yLabel)
     if parity, let a = frame.px(x: xAxis.lower), let b = frame.px(y: yAxis.lower),
        let c = frame.px(x: xAxis.upper), let d = frame.px(y: yAxis.upper) {

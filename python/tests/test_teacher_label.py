@@ -14,7 +14,7 @@ import pytest
 from ase import Atoms
 from ase.build import bulk
 from ase.calculators.emt import EMT
-from ase.io import write
+from ase.io import read, write
 
 HERE = Path(__file__).resolve().parent
 MLFF = os.environ.get("MLFF_BIN")
@@ -40,7 +40,7 @@ def make_input(path, count=40, seed=0):
             atoms.rattle(0.08, seed=k)
         frames.append(atoms)
     write(path, frames, format="extxyz")
-    return frames
+    return read(path, index=":")  # as written (positions rounded to the file's digits)
 
 
 def label(inp, out, teacher="emt", workers=2, extra=(), **kwargs):

@@ -56,7 +56,8 @@ extension MLFF.Bench {
       let structuresURL = folder.appendingPathComponent("structures.xyz")
       try ExtXYZ.write(cases.map(\.structure), to: structuresURL)
       print("PaiNN energy + forces, median of \(repeats), \(threads) thread(s); mlff Float (neighbour list included) vs schnetpack float32 (neighbour list excluded)")
-      print(String(format: "%-8@ %-10@ %6@ %12@ %14@ %8@", "preset", "structure", "atoms", "mlff ms", "schnetpack ms", "ratio"))
+      print(pad("preset", 8) + pad("structure", 10) + pad("atoms", 6, right: true) + pad("mlff ms", 12, right: true)
+        + pad("schnetpack ms", 15, right: true) + pad("ratio", 8, right: true))
       for name in presetList {
         let preset = PaiNNPreset(rawValue: name)!
         let model = PaiNNModel.random(preset.configuration, elements: [1, 6, 8, 14, 29], seed: 0)
@@ -79,7 +80,9 @@ extension MLFF.Bench {
           let theirs = peer?[k]
           let ratio = theirs.map { String(format: "%.2f", $0 / mine[k]) } ?? "-"
           let theirsText = theirs.map { String(format: "%.2f", $0 * 1000) } ?? "-"
-          print(String(format: "%-8@ %-10@ %6d %12.2f %14@ %8@", name, c.name, c.structure.count, mine[k] * 1000, theirsText, ratio))
+          print(pad(name, 8) + pad(c.name, 10) + pad(String(c.structure.count), 6, right: true)
+            + pad(String(format: "%.2f", mine[k] * 1000), 12, right: true) + pad(theirsText, 15, right: true)
+            + pad(ratio, 8, right: true))
         }
       }
     }
@@ -111,6 +114,12 @@ extension MLFF.Bench {
 
 private func seconds(_ d: Duration) -> Double {
   Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+/// `text` padded with spaces to `width` characters (on the left when `right`).
+private func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+  let fill = String(repeating: " ", count: max(0, width - text.count))
+  return right ? fill + text : text + fill
 }
 
 private func median(_ xs: [Double]) -> Double {

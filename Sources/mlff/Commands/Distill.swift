@@ -64,7 +64,12 @@ extension MLFF {
       let saved = folder.appendingPathComponent("distill.toml")
       var c: DistillConfiguration
       if let config {
-        c = try DistillConfiguration.read(URL(fileURLWithPath: config))
+        let url = URL(fileURLWithPath: config)
+        c = try DistillConfiguration.read(url)
+        // Paths in a configuration file are relative to the file's folder.
+        if !c.structures.isEmpty && !c.structures.hasPrefix("/") {
+          c.structures = url.deletingLastPathComponent().appendingPathComponent(c.structures).standardizedFileURL.path
+        }
       } else if FileManager.default.fileExists(atPath: saved.path) {
         // A rerun without --config continues with the settings the run folder was made with.
         c = try DistillConfiguration.read(saved)
@@ -72,7 +77,7 @@ extension MLFF {
         c = DistillConfiguration()
       }
       if let teacher { c.teacher = teacher }
-      if let structures { c.structures = structures }
+      if let structures { c.structures = URL(fileURLWithPath: structures).standardizedFileURL.path }
       if let preset { c.train.preset = preset }
       if let maxTime { c.train.maxTime = maxTime }
       if let samples { c.sample.count = samples }
@@ -101,8 +106,11 @@ extension MLFF {
               + ", test energy MAE: " + (summary.testEnergyMAE.map { String(format: "%.2f meV/atom", 1000 * $0) } ?? "—"))
         print("MD stability: \(summary.stableRuns) of \(summary.validationRuns) runs stable")
         print("speed-up over the teacher: " + (summary.speedup.map { String(format: "%.1f×", $0) } ?? "—"))
-      } catch let error as DistillConfigurationError {
-        throw DistillFailure(description: error.description + "\nThe run folder \(output) keeps everything finished so far; fix this and run the same command again to continue.")
+      } catch let error as ValidationError {
+        throw error
+      } catch {
+        let message = (error as? DistillConfigurationError)?.description ?? describeDistillFailure(error)
+        throw DistillFailure(description: message + "\nThe run folder \(output) keeps everything finished so far; fix this and run the same command again to continue.")
       }
     }
   }

@@ -157,22 +157,26 @@ extension MLFF {
       c.validationFraction = splitFractions!.validation
       if let problem = c.problem { throw ValidationError(problem) }
 
-      let data = try validation.map {
-        try TrainingData.read(train: URL(fileURLWithPath: data), validation: URL(fileURLWithPath: $0),
-                              test: test.map { URL(fileURLWithPath: $0) })
-      } ?? TrainingData.read(
-        URL(fileURLWithPath: data), trainFraction: c.trainFraction, validationFraction: c.validationFraction, seed: c.seed)
-      let trainer = try Trainer(configuration: c, data: data, folder: URL(fileURLWithPath: output), resume: resume)
+      let dataURL = URL(fileURLWithPath: data)
+      let trainingData: TrainingData
+      if let validation {
+        trainingData = try TrainingData.read(
+          train: dataURL, validation: URL(fileURLWithPath: validation), test: test.map { URL(fileURLWithPath: $0) })
+      } else {
+        trainingData = try TrainingData.read(
+          dataURL, trainFraction: c.trainFraction, validationFraction: c.validationFraction, seed: c.seed)
+      }
+      let trainer = try Trainer(configuration: c, data: trainingData, folder: URL(fileURLWithPath: output), resume: resume)
       trainer.showsProgress = !quiet
       trainer.provenance = [
-        "data": data.source,
+        "data": trainingData.source,
         "command": CommandLine.arguments.joined(separator: " "),
         "mlff_version": MLFF.version,
       ]
       let m = trainer.model
       if !quiet {
         let symbols = m.elements.map { Elements.symbol($0) }.joined(separator: " ")
-        print("training \(m.configuration.featureCount)×\(m.configuration.layerCount) PaiNN (\(m.parameterCount) weights) on \(data.train.count) structures, validating on \(data.validation.count); elements \(symbols); energy scale \(String(format: "%.4g", m.energyScale)) eV")
+        print("training \(m.configuration.featureCount)×\(m.configuration.layerCount) PaiNN (\(m.parameterCount) weights) on \(trainingData.train.count) structures, validating on \(trainingData.validation.count); elements \(symbols); energy scale \(String(format: "%.4g", m.energyScale)) eV")
       }
       let outcome = try trainer.run()
       let best = outcome.state.history.first { $0.epoch == outcome.state.bestEpoch }
@@ -181,7 +185,7 @@ extension MLFF {
         print(String(format: "best epoch %d: validation force MAE %.2f meV/Å, energy MAE %.2f meV/atom", best.epoch, 1000 * best.validationForceMAE, 1000 * best.validationEnergyMAE))
       }
       if let t = outcome.test {
-        print(String(format: "test: force MAE %.2f meV/Å, energy MAE %.2f meV/atom (%d structures)", t.forceMAE ?? .nan, t.energyMAE ?? .nan, t.structures))
+        print(String(format: "test: force MAE %.2f meV/Å, energy MAE %.2f meV/atom (%d structures)", t.forceMAE ?? Double.nan, t.energyMAE ?? Double.nan, t.structures))
       }
       print("model: \(RunFolder(URL(fileURLWithPath: output)).model.path)")
     }
