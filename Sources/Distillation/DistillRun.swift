@@ -211,6 +211,5 @@ public func describeDistillFailure(_ error: Error) -> String {
     }
     current = ns.userInfo[NSUnderlyingErrorKey] as? Error
   }
-  if let described = error as? CustomStringConvertible { return described.description }
-  return error.localizedDescription
+  return String(describing: error)
 }

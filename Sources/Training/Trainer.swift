@@ -106,17 +106,27 @@ public final class Trainer {
   }
 
   /// Learning rate of the next step.
+  ///
+  /// Warm-up rises linearly over `warmupSteps` steps, or over the first 5 % of `maxTime`
+  /// when a time budget is set and that ends sooner; the cosine decay follows whichever of
+  /// steps or time is further along.
   func learningRate(elapsed: Double) -> Double {
     let c = configuration
+    var warm = 1.0
+    if state.step < state.warmupSteps {
+      warm = Double(state.step + 1) / Double(state.warmupSteps)
+      if let maxTime = c.maxTime { warm = max(warm, elapsed / (0.05 * maxTime)) }
+      warm = min(warm, 1)
+    }
     switch c.schedule {
     case .cosine:
       let w = state.warmupSteps
       var progress = Double(state.step - w) / Double(max(state.plannedSteps - w, 1))
-      if let maxTime = c.maxTime { progress = max(progress, elapsed / maxTime) }
-      return WarmupCosine(peak: c.learningRate, warmupSteps: w, minimumFactor: c.minimumLearningRateFactor)
+      if let maxTime = c.maxTime { progress = max(progress, (elapsed - 0.05 * maxTime) / (0.95 * maxTime)) }
+      if warm < 1 { return warm * c.learningRate }
+      return WarmupCosine(peak: c.learningRate, warmupSteps: 0, minimumFactor: c.minimumLearningRateFactor)
         .rate(step: state.step, progress: progress)
     case .plateau:
-      let warm = state.step < state.warmupSteps ? Double(state.step + 1) / Double(state.warmupSteps) : 1
       return c.learningRate * state.plateau.scale * warm
     }
   }
@@ -204,8 +214,9 @@ public final class Trainer {
     var sessionEpochs = 0
     let batchesPerEpoch = balancedBatches(data.train, atomCounts: data.atomCounts, batchSize: c.batchSize, seed: 0).count
     let totalSteps = c.maxEpochs * batchesPerEpoch
+    // With a time budget the step total is not known in advance: the line shows the time left.
     let progress = showsProgress
-      ? ProgressLine(label: "train", total: totalSteps, unit: "steps", alreadyDone: state.step) : nil
+      ? ProgressLine(label: "train", total: c.maxTime == nil ? totalSteps : nil, unit: "steps", alreadyDone: state.step) : nil
     var reason: String?
     var lastValidation = state.history.last.map { "val F MAE \(String(format: "%.1f", 1000 * $0.validationForceMAE)) meV/Å" } ?? ""
     epochs: while state.epoch < c.maxEpochs {
