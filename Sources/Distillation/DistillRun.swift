@@ -51,10 +51,12 @@ public final class DistillRun {
   /// File locations inside the run folder.
   public var paths: DistillPaths { DistillPaths(folder) }
 
-  /// Runs every unfinished stage; returns the headline figures.
+  /// Runs every unfinished stage (up to and including `last`, when given); returns the
+  /// headline figures found so far.
   @discardableResult
-  public func run() throws -> DistillSummary {
-    for stage in DistillStage.allCases where !state.isFinished(stage) {
+  public func run(until last: DistillStage? = nil) throws -> DistillSummary {
+    let stages = DistillStage.allCases.prefix { $0 != last } + (last.map { [$0] } ?? [])
+    for stage in stages where !state.isFinished(stage) {
       let start = Date()
       if verbose { log("== \(stage.rawValue.replacingOccurrences(of: "_", with: " ")) ==") }
       do {

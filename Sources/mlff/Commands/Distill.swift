@@ -56,6 +56,9 @@ extension MLFF {
     @Option(help: "Seed of every random choice.")
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp("Stop after this stage (a rerun without it continues from there): \(DistillStage.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "stage"))
+    var until: String?
+
     @Flag(help: "No progress lines.")
     var quiet = false
 
@@ -95,12 +98,22 @@ extension MLFF {
       return c
     }
 
+    func validate() throws {
+      if let until, DistillStage(rawValue: until) == nil {
+        throw ValidationError("--until must be one of \(DistillStage.allCases.map(\.rawValue).joined(separator: ", ")); got '\(until)'")
+      }
+    }
+
     func run() throws {
       do {
         let c = try resolvedConfiguration()
         let run = try DistillRun(configuration: c, folder: URL(fileURLWithPath: output))
         run.verbose = !quiet
-        let summary = try run.run()
+        let summary = try run.run(until: until.flatMap(DistillStage.init(rawValue:)))
+        if let until, until != DistillStage.report.rawValue {
+          print("stopped after the stage '\(until)' as asked; run the same command without --until to continue")
+          return
+        }
         print("report: \(summary.report)")
         print("test force MAE: " + (summary.testForceMAE.map { String(format: "%.1f meV/Å", 1000 * $0) } ?? "—")
               + ", test energy MAE: " + (summary.testEnergyMAE.map { String(format: "%.2f meV/atom", 1000 * $0) } ?? "—"))
