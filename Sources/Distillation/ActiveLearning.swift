@@ -52,11 +52,7 @@ extension DistillRun {
     let al = configuration.activeLearning
     guard al.rounds > 0 else { return }
     let temperatures = al.temperatures.isEmpty ? configuration.validate.temperatures : al.temperatures
-    let seeds = try self.seeds().map { seed in
-      seed.isFullyPeriodic
-        ? seed.supercell(configuration.validate.supercell[0], configuration.validate.supercell[1], configuration.validate.supercell[2])
-        : seed
-    }
+    let seeds = try committeeStartStructures()
     var round = state.rounds.count + 1
     while round <= al.rounds {
       let roundFolder = paths.activeLearning.appendingPathComponent("round_\(round)")
@@ -125,6 +121,15 @@ extension DistillRun {
       }
       round += 1
     }
+  }
+
+  /// Where committee MD starts: the validation MD's start structure, then every other seed as
+  /// sampled (repeated by `sample.supercell`).
+  func committeeStartStructures() throws -> [Structure] {
+    let seeds = try self.seeds()
+    let s = configuration.sample.supercell
+    let others = seeds.dropFirst().map { $0.isFullyPeriodic ? $0.supercell(s[0], s[1], s[2]) : $0 }
+    return [try validationStart()] + others
   }
 
   /// Appends labelled structures to the dataset's training split, once per round (the round is

@@ -138,8 +138,7 @@ extension DistillRun {
   /// where affordable a short teacher run whose RDF the student's is compared with.
   func validateStage() throws {
     let v = configuration.validate
-    let seed = try seeds()[0]
-    let start = seed.isFullyPeriodic ? seed.supercell(v.supercell[0], v.supercell[1], v.supercell[2]) : seed
+    let start = try validationStart()
     let student = try student()
     var runs: [ValidationRun] = []
     let criteria = StabilityCriteria(maxBondDeviation: v.maxBondDeviation)
@@ -169,6 +168,14 @@ extension DistillRun {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     try writeAtomically(encoder.encode(runs), to: paths.validation)
+  }
+
+  /// The start of the validation MD: the first seed, repeated by `validate.supercell` when it
+  /// is periodic.
+  func validationStart() throws -> Structure {
+    let seed = try seeds()[0]
+    let n = configuration.validate.supercell
+    return seed.isFullyPeriodic ? seed.supercell(n[0], n[1], n[2]) : seed
   }
 
   /// One MD run into `folder` (resumed if its trajectory exists).

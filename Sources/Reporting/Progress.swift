@@ -17,6 +17,7 @@ public final class ProgressLine: @unchecked Sendable {
   private let startCount: Int
   private let lock = NSLock()
   private let isTerminal = isatty(2) != 0
+  private var lastLine = ""
 
   /// - Parameters:
   ///   - label: what is running ("label", "train", "md").
@@ -65,7 +66,10 @@ public final class ProgressLine: @unchecked Sendable {
   /// Prints the final line and a newline.
   public func finish(extra: String = "") {
     lock.lock(); defer { lock.unlock() }
-    write(line(extra: extra), final: true)
+    let text = line(extra: extra)
+    // Off a terminal the last update may already have printed the finished line.
+    if !isTerminal && text == lastLine { return }
+    write(text, final: true)
   }
 
   private func line(extra: String) -> String {
@@ -89,6 +93,7 @@ public final class ProgressLine: @unchecked Sendable {
   }
 
   private func write(_ text: String, final: Bool) {
+    lastLine = text
     let out = isTerminal ? "\r\u{1B}[K" + text + (final ? "\n" : "") : text + "\n"
     FileHandle.standardError.write(Data(out.utf8))
   }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Atomistic
 import Datasets
+import Dynamics
 import Foundation
 
 extension MLFF {
@@ -17,7 +18,13 @@ extension MLFF {
         mlff_candidate_index and mlff_operation in its info. The same --seed gives the same
         candidates.
 
+        With --md, short Langevin MD runs from every seed at every --temperatures value, driven by
+        a student (--model), a committee, a teacher (--teacher) or an analytic potential, and
+        writes a snapshot every --md-interval steps (unlabelled, wrapped, with md_temperature,
+        md_step and seed_index in its info). A run that turns unstable stops early.
+
         Example: mlff sample seeds.xyz --rattle 0.05 --strain 0.02 -n 200 --seed 1 -o candidates.xyz
+        Example: mlff sample seeds.xyz --md --teacher emt --temperatures 300,900 -o md.xyz
         """)
 
     @Argument(help: "Seed structures (extxyz).")
@@ -44,6 +51,27 @@ extension MLFF {
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
 
+    @Flag(help: "Sample snapshots of short MD runs instead of random distortions.")
+    var md = false
+
+    @Option(help: "Comma-separated MD temperatures, K (with --md).")
+    var temperatures: String = "300"
+
+    @Option(name: .customLong("md-steps"), help: "Steps of each MD run (with --md).")
+    var mdSteps: Int = 1000
+
+    @Option(name: .customLong("md-interval"), help: "Steps between snapshots (with --md).")
+    var mdInterval: Int = 100
+
+    @Option(name: .customLong("md-equilibration"), help: "Steps before the first snapshot (with --md).")
+    var mdEquilibration: Int = 100
+
+    @Option(help: "MD timestep, fs (with --md).")
+    var timestep: Double = 1.0
+
+    @OptionGroup(title: "What drives the MD (with --md)")
+    var energyModel: EnergyModelOptions
+
     func validate() throws {
       guard n >= 0 else { throw ValidationError("-n must be zero or more, got \(n)") }
       if let rattle, !(rattle >= 0 && rattle.isFinite) {
@@ -53,6 +81,14 @@ extension MLFF {
         throw ValidationError("--strain must be in [0, 1), e.g. --strain 0.02 for 2 %; got \(strain)")
       }
       _ = try supercellRepeats()
+      if md {
+        _ = try parsedTemperatures()
+        guard mdSteps > 0, mdInterval > 0, mdEquilibration >= 0 else {
+          throw ValidationError("--md-steps and --md-interval must be positive and --md-equilibration ≥ 0")
+        }
+        guard timestep > 0 && timestep <= 10 else { throw ValidationError("--timestep must be in (0, 10] fs, got \(timestep)") }
+        return
+      }
       if rattle == nil && strain == nil && !rotate && supercell == nil {
         throw ValidationError("nothing to do: give at least one of --rattle, --strain, --rotate, --supercell")
       }
@@ -68,7 +104,17 @@ extension MLFF {
       return repeats.compactMap { $0 }
     }
 
+    /// The parsed `--temperatures`, K.
+    func parsedTemperatures() throws -> [Double] {
+      let values = temperatures.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+      guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) > 0 }) else {
+        throw ValidationError("--temperatures takes positive kelvin values separated by commas, e.g. 300,600; got '\(temperatures)'")
+      }
+      return values.compactMap { $0 }
+    }
+
     func run() throws {
+      if md { return try runMD() }
       let seedStructures = try ExtXYZ.read(URL(fileURLWithPath: seeds))
       guard !seedStructures.isEmpty else {
         throw ValidationError("\(seeds) holds no structures; give a file with at least one seed structure")
@@ -83,6 +129,25 @@ extension MLFF {
       let atoms = candidates.reduce(0) { $0 + $1.count }
       print("wrote \(candidates.count) candidates (\(atoms) atoms) from \(seedStructures.count) seed structure\(seedStructures.count == 1 ? "" : "s") to \(output)"
             + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")))
+    }
+
+    /// `--md`: snapshots of short Langevin runs from every seed at every temperature.
+    func runMD() throws {
+      let seedStructures = try ExtXYZ.read(URL(fileURLWithPath: seeds))
+      guard !seedStructures.isEmpty else {
+        throw ValidationError("\(seeds) holds no structures; give a file with at least one seed structure")
+      }
+      let (potential, pool) = try energyModel.make()
+      defer { pool?.close() }
+      try checkElements(seedStructures, supportedBy: potential, file: seeds)
+      let sampler = MDSampler(
+        temperatures: try parsedTemperatures(), steps: mdSteps, equilibrationSteps: mdEquilibration,
+        interval: mdInterval, timestep: timestep, seed: seed)
+      let snapshots = try sampler.sample(seedStructures, potential: potential, progress: true)
+      try ExtXYZ.write(snapshots, to: URL(fileURLWithPath: output))
+      let stopped = snapshots.filter { $0.info["md_stopped"] != nil }.count
+      print("wrote \(snapshots.count) MD snapshots from \(seedStructures.count) seed structure\(seedStructures.count == 1 ? "" : "s") to \(output)"
+            + (stopped > 0 ? "; \(stopped) run(s) turned unstable and stopped early" : ""))
     }
   }
 }
