@@ -77,7 +77,9 @@ let package = Package(
     .testTarget(name: "TrainingTests", dependencies: ["Atomistic", "PaiNN", "Datasets", "Training"]),
     .testTarget(name: "DynamicsTests", dependencies: ["Atomistic", "Potentials", "Dynamics", "PaiNN"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
-    .testTarget(name: "DistillationTests", dependencies: ["Atomistic", "Distillation"]),
+    .testTarget(
+      name: "DistillationTests",
+      dependencies: ["Atomistic", "Datasets", "Distillation", "PaiNN", "Potentials", "Teacher", "Training"]),
     .testTarget(name: "CLITests", dependencies: ["Atomistic"]),
   ],
   swiftLanguageModes: [.v6]

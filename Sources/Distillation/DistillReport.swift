@@ -173,7 +173,7 @@ extension DistillRun {
       let rdf = r.rdf?.difference.map { String(format: "%.3g", $0.rms) } ?? "—"
       let temperature = r.thermodynamics.map { String(format: "%.0f ± %.0f", $0.meanTemperature, $0.temperatureStd) } ?? "—"
       return [run.name, String(format: "%.0f", run.temperature), temperature, "\(r.atoms)", "\(r.stepsCompleted)",
-              String(format: "%.2f", r.simulatedTime / 1000), verdict, drift, rdf,
+              String(format: "%.2f", r.simulatedTime), verdict, drift, rdf,
               String(format: "%.3g", r.nanosecondsPerDay)]
     }
     page.table(header: ["run", "T target (K)", "T mean (K)", "atoms", "steps", "time (ps)", "verdict", "NVE drift (meV/atom/ps)", "RDF RMS difference to the teacher's", "ns/day"], rows: rows)

@@ -2,6 +2,7 @@ import Atomistic
 import Datasets
 import Foundation
 import Testing
+import Teacher
 import Training
 @testable import Distillation
 
@@ -83,13 +84,16 @@ import Training
     let linesAfter = try String(contentsOf: training.metrics, encoding: .utf8).split(separator: "\n")
     // The epochs already trained are kept as they were and the count goes on from there.
     #expect(linesAfter.count > checkpointBefore.state.epoch)
-    #expect(Array(linesAfter.prefix(checkpointBefore.state.epoch)) == Array(linesBefore.prefix(checkpointBefore.state.epoch)))
+    // (The checkpoint is written just before the metrics log, so the log may lag it by one.)
+    let kept = min(checkpointBefore.state.epoch, linesBefore.count)
+    #expect(kept >= 1)
+    #expect(Array(linesAfter.prefix(kept)) == Array(linesBefore.prefix(kept)))
     #expect(epochsLogged() == Array(1...linesAfter.count))
     let checkpointAfter = try Checkpoint(contentsOf: training.lastCheckpoint)
     #expect(checkpointAfter.state.finished != nil)
     #expect(checkpointAfter.state.step > checkpointBefore.state.step)
     // The time budget counts both sessions: the second did not start a fresh 8 s.
-    #expect(checkpointAfter.state.elapsed < 8 + 4 * (checkpointAfter.state.history.last.map { $0.time / Double($0.epoch) } ?? 1) + 2)
+    #expect(checkpointAfter.state.elapsed >= 8 && checkpointAfter.state.elapsed < 8 + 5)
     #expect(try DistillState.read(from: runFolder).finished == [.sample, .label, .activeLearning, .train])
   }
 }

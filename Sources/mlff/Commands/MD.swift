@@ -1,5 +1,6 @@
 import ArgumentParser
 import Atomistic
+import Distillation
 import Dynamics
 import Foundation
 import PaiNN
@@ -28,6 +29,11 @@ extension MLFF {
 
     @Option(help: "Student model file (.safetensors).")
     var model: String?
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp(
+      "Student model files of a committee (two or more; give the input structure before this option): MD with their mean, and their maximum force deviation (eV/Å) written every --log-every steps to <name>.committee.csv.",
+      valueName: "model"))
+    var committee: [String] = []
 
     @Option(help: "Teacher to run instead of a student: emt, lj, chgnet, sevennet-0, … or module:function.")
     var teacher: String?
@@ -108,10 +114,11 @@ extension MLFF {
     var json = false
 
     func validate() throws {
-      let sources = [model, teacher, potential].compactMap { $0 }
+      let sources = [model, teacher, potential, committee.isEmpty ? nil : "committee"].compactMap { $0 }
       guard sources.count == 1 else {
-        throw ValidationError("give exactly one of --model FILE, --teacher NAME or --potential lj|morse")
+        throw ValidationError("give exactly one of --model FILE, --committee FILE FILE …, --teacher NAME or --potential lj|morse")
       }
+      if committee.count == 1 { throw ValidationError("--committee needs at least two model files; for one model use --model") }
       if let potential, !["lj", "morse"].contains(potential) {
         throw ValidationError("--potential must be 'lj' or 'morse', got '\(potential)'")
       }
@@ -172,7 +179,20 @@ extension MLFF {
       var pool: TeacherPool? = nil
       defer { pool?.close() }
       let energyModel: any Potential
-      if let model {
+      var committeeLog: CommitteeDeviationLog? = nil
+      if !committee.isEmpty {
+        let members = try committee.map { try PaiNNPotential(contentsOf: URL(fileURLWithPath: $0), precision: PaiNNPrecision(rawValue: precision)!) as any Potential }
+        let trajectory = URL(fileURLWithPath: output)
+        let resumedStep = fresh ? 0 : ((try? ExtXYZ.read(trajectory))?.last.flatMap { frame -> Int? in
+          if case .int(let step)? = frame.info["md_step"] { return step } else { return nil }
+        } ?? 0)
+        let log = try CommitteeDeviationLog(
+          committee: try CommitteePotential(members: members),
+          url: trajectory.deletingPathExtension().appendingPathExtension("committee.csv"),
+          firstStep: resumedStep, interval: logEvery)
+        committeeLog = log
+        energyModel = log
+      } else if let model {
         energyModel = try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: PaiNNPrecision(rawValue: precision)!)
       } else if let teacher {
         let p = try TeacherPool(configuration: TeacherConfiguration(model: teacher, workers: workers, python: python))
@@ -210,6 +230,11 @@ extension MLFF {
         print(String(decoding: try Data(contentsOf: outputs.report), as: UTF8.self))
       } else {
         printSummary(report, outputs: outputs)
+        if let committeeLog {
+          print(String(format: "committee of %d: largest max force deviation %.3g eV/Å; %d of %d steps at or above %.3g eV/Å; per-step log in %@",
+                       committee.count, committeeLog.largestDeviation, committeeLog.stepsAboveThreshold, committeeLog.stepsSeen,
+                       committeeLog.threshold, committeeLog.url.path))
+        }
       }
       if report.status != "stable" { throw ExitCode(2) }
     }
