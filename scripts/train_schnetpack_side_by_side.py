@@ -209,6 +209,7 @@ def run_schnetpack(args, splits, out):
     start = time.time()
     trainer.fit(task, datamodule=data)
     fit_time = time.time() - start
+    print(f"schnetpack: {trainer.current_epoch} epochs, {counter.structures} structures in {fit_time:.0f} s", flush=True)
 
     model.eval()
     model.do_postprocessing = True
@@ -217,8 +218,8 @@ def run_schnetpack(args, splits, out):
     energy_errors, force_errors = [], []
     tests = iter(splits["test"])
     for batch in data.test_dataloader():
+        counts = batch["_n_atoms"].tolist()
         result = model(batch)
-        counts = result["_n_atoms"].tolist()
         energies = result["energy"].detach().double().tolist()
         forces = result["forces"].detach().double().numpy()
         start = 0

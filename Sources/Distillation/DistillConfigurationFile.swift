@@ -54,7 +54,19 @@ extension DistillConfiguration {
   /// The configuration as TOML text, every key present (the resolved form saved with a run).
   public func tomlText() throws -> String {
     let text: String = try TOMLEncoder().encode(self)
-    return text + "\n"
+    return shortestNumbers(text) + "\n"
+  }
+
+  /// The text with every decimal number written in its shortest form that reads back to the
+  /// same Double (`0.15`, not `0.14999999999999999`).
+  private func shortestNumbers(_ text: String) -> String {
+    guard let pattern = try? NSRegularExpression(pattern: #"(?<=[=\[,] )-?[0-9]+\.[0-9]+(e[-+]?[0-9]+)?"#) else { return text }
+    var out = text
+    for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).reversed() {
+      guard let range = Range(match.range, in: text), let value = Double(text[range]) else { continue }
+      out.replaceSubrange(range, with: "\(value)")
+    }
+    return out
   }
 
   /// The configuration as a JSON-compatible dictionary.
