@@ -1,6 +1,5 @@
 import Atomistic
 import Datasets
-import Dynamics
 import Foundation
 import PaiNN
 import Potentials
