@@ -1,15 +1,8 @@
-/// A reproducible stream of random numbers for shuffling (SplitMix64, Steele et al. 2014).
-/// The whole state is one integer, so equal seeds give equal streams on every machine.
-struct ShuffleRandom: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+import Datasets
+
+/// Training shuffles with SplitMix64 (from Datasets): the whole state is one integer, so equal
+/// seeds give equal streams on every machine.
+extension SplitMix64 {
   /// Uniform integer in 0..<bound without modulo bias (Lemire's method).
   mutating func below(_ bound: Int) -> Int {
     precondition(bound > 0)
@@ -26,7 +19,7 @@ struct ShuffleRandom: RandomNumberGenerator {
 /// The seed of epoch `epoch`'s shuffle, derived from the run's seed so that any epoch's batch
 /// order can be recomputed on resume without storing a random state.
 func epochSeed(_ seed: UInt64, epoch: Int) -> UInt64 {
-  var r = ShuffleRandom(seed: seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(epoch + 1)))
+  var r = SplitMix64(seed: seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(epoch + 1)))
   return r.next()
 }
 
@@ -48,7 +41,7 @@ public func balancedBatches(_ indices: [Int], atomCounts: [Int], batchSize: Int,
   precondition(batchSize >= 1, "batch size must be at least 1")
   var order = indices
   if let seed {
-    var rng = ShuffleRandom(seed: seed)
+    var rng = SplitMix64(seed: seed)
     if order.count > 1 {
       for i in stride(from: order.count - 1, to: 0, by: -1) {
         order.swapAt(i, rng.below(i + 1))
