@@ -182,22 +182,35 @@ public final class DistillRun {
 
 /// Where each stage keeps its files.
 public struct DistillPaths: Sendable {
+  /// The run folder.
   public let folder: URL
+  /// - Parameter folder: the run folder.
   public init(_ folder: URL) { self.folder = folder }
+  /// The resolved settings (TOML).
   public var configuration: URL { folder.appendingPathComponent("distill.toml") }
+  /// Stage 1's candidate structures (extxyz).
   public var candidates: URL { folder.appendingPathComponent("candidates.xyz") }
+  /// The labelled dataset with its splits (HDF5).
   public var dataset: URL { folder.appendingPathComponent("data.h5") }
+  /// The final student's training run folder.
   public var training: URL { folder.appendingPathComponent("train") }
+  /// Test-split errors and parity plots.
   public var evaluation: URL { folder.appendingPathComponent("eval") }
   /// Test-split errors of the final student (`EvaluationSummary`, meV units).
   public var evaluationMetrics: URL { folder.appendingPathComponent("eval/metrics.json") }
   /// Test-split errors of the same student with random weights.
   public var untrainedMetrics: URL { folder.appendingPathComponent("eval/untrained_metrics.json") }
+  /// Validation MD runs, one folder each.
   public var md: URL { folder.appendingPathComponent("md") }
+  /// Active-learning rounds, one folder each.
   public var activeLearning: URL { folder.appendingPathComponent("active_learning") }
+  /// Teacher and student timings (JSON).
   public var speed: URL { folder.appendingPathComponent("speed.json") }
+  /// Every validation MD run's report (JSON).
   public var validation: URL { folder.appendingPathComponent("md/validation.json") }
+  /// The report page.
   public var report: URL { folder.appendingPathComponent("report.html") }
+  /// The final student's model file.
   public var model: URL { folder.appendingPathComponent("train/model.safetensors") }
 }
 

@@ -243,7 +243,9 @@ extension DistillRun {
 
 /// One validation MD run, as `md/validation.json` stores it.
 public struct ValidationRun: Codable, Sendable {
+  /// Folder name under `md/` (`nvt_300K`, `nve`).
   public var name: String
+  /// `nvt-langevin` or `nve`.
   public var ensemble: String
   /// K.
   public var temperature: Double
@@ -254,8 +256,10 @@ public struct ValidationRun: Codable, Sendable {
 
 /// Teacher and student timings on the same structures (`speed.json`).
 public struct SpeedResult: Codable, Sendable {
+  /// Structures timed, and their atoms in total.
   public var structures: Int
   public var atoms: Int
+  /// The teacher's name and its worker processes.
   public var teacher: String
   public var teacherWorkers: Int
   /// Seconds per structure, energy and forces, one structure per call.
