@@ -66,12 +66,19 @@ struct EnergyModelOptions: ParsableArguments {
 }
 
 /// Refuses structures with elements the potential does not know, naming them and the frame.
-func checkElements(_ structures: [Structure], supportedBy potential: any Potential, file: String) throws {
+/// - Parameter firstFrame: the file's frame index of `structures[0]`.
+func checkElements(_ structures: [Structure], supportedBy potential: any Potential, file: String, firstFrame: Int = 0) throws {
   guard let supported = potential.supportedAtomicNumbers else { return }
   for (k, s) in structures.enumerated() {
     let unknown = Set(s.atomicNumbers).subtracting(supported)
     if !unknown.isEmpty {
-      throw ValidationError("\(file) frame \(k) (0-based) contains \(unknown.sorted().map(Elements.symbol).joined(separator: ", ")), which the model does not know (it knows \(supported.sorted().map(Elements.symbol).joined(separator: " ")))")
+      throw CommandFailure(description: "\(file) frame \(firstFrame + k) (0-based) contains \(unknown.sorted().map(Elements.symbol).joined(separator: ", ")), which the model does not know (it knows \(supported.sorted().map(Elements.symbol).joined(separator: " ")))")
     }
   }
+}
+
+/// A command that could not finish, said in words a user can act on (printed without the
+/// usage text that ArgumentParser adds to a `ValidationError`).
+struct CommandFailure: Error, CustomStringConvertible {
+  var description: String
 }

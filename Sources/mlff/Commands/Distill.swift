@@ -123,13 +123,8 @@ extension MLFF {
         throw error
       } catch {
         let message = (error as? DistillConfigurationError)?.description ?? describeDistillFailure(error)
-        throw DistillFailure(description: message + "\nThe run folder \(output) keeps everything finished so far; fix this and run the same command again to continue.")
+        throw CommandFailure(description: message + "\nThe run folder \(output) keeps everything finished so far; fix this and run the same command again to continue.")
       }
     }
   }
-}
-
-/// A failed distillation, said in words a user can act on.
-struct DistillFailure: Error, CustomStringConvertible {
-  var description: String
 }

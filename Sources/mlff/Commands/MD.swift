@@ -27,22 +27,8 @@ extension MLFF {
     @Argument(help: "Initial structure (extxyz); the frame chosen by --frame.")
     var input: String
 
-    @Option(help: "Student model file (.safetensors).")
-    var model: String?
-
-    @Option(parsing: .upToNextOption, help: ArgumentHelp(
-      "Student model files of a committee (two or more; give the input structure before this option): MD with their mean, and their maximum force deviation (eV/Å) written every --log-every steps to <name>.committee.csv.",
-      valueName: "model"))
-    var committee: [String] = []
-
-    @Option(help: "Teacher to run instead of a student: emt, lj, chgnet, sevennet-0, … or module:function.")
-    var teacher: String?
-
-    @Option(help: "Built-in analytic potential: lj (argon parameters) or morse (copper parameters).")
-    var potential: String?
-
-    @Option(help: "Student arithmetic: float or double.")
-    var precision: String = "float"
+    @OptionGroup(title: "What gives the energies (one of)")
+    var energyModel: EnergyModelOptions
 
     @Option(help: "nve, nvt (= nvt-langevin), nvt-langevin or nvt-nh (Nosé–Hoover chain).")
     var ensemble: String = "nve"
@@ -101,12 +87,6 @@ extension MLFF {
     @Flag(name: .customLong("ignore-input-velocities"), help: "Draw Maxwell–Boltzmann velocities even when the input frame has velocities.")
     var ignoreInputVelocities = false
 
-    @Option(help: "Teacher worker processes.")
-    var workers: Int = 1
-
-    @Option(help: "Python interpreter for the teacher (default .venv/bin/python).")
-    var python: String?
-
     @Option(name: .shortAndLong, help: "Trajectory file (extxyz); the log, report and plots are named after it.")
     var output: String = "md.xyz"
 
@@ -114,17 +94,6 @@ extension MLFF {
     var json = false
 
     func validate() throws {
-      let sources = [model, teacher, potential, committee.isEmpty ? nil : "committee"].compactMap { $0 }
-      guard sources.count == 1 else {
-        throw ValidationError("give exactly one of --model FILE, --committee FILE FILE …, --teacher NAME or --potential lj|morse")
-      }
-      if committee.count == 1 { throw ValidationError("--committee needs at least two model files; for one model use --model") }
-      if let potential, !["lj", "morse"].contains(potential) {
-        throw ValidationError("--potential must be 'lj' or 'morse', got '\(potential)'")
-      }
-      if PaiNNPrecision(rawValue: precision) == nil {
-        throw ValidationError("--precision must be 'float' or 'double', got '\(precision)'")
-      }
       if !["nve", "nvt", "nvt-langevin", "nvt-nh"].contains(ensemble) {
         throw ValidationError("--ensemble must be nve, nvt, nvt-langevin or nvt-nh, got '\(ensemble)'")
       }
@@ -176,39 +145,23 @@ extension MLFF {
         throw ValidationError("--fixed names atom \(bad), but \(input) frame \(index) has \(initial.count) atoms (indices 0…\(initial.count - 1))")
       }
 
-      var pool: TeacherPool? = nil
+      let (chosen, pool) = try self.energyModel.make()
       defer { pool?.close() }
-      let energyModel: any Potential
+      var driver: any Potential = chosen
       var committeeLog: CommitteeDeviationLog? = nil
-      if !committee.isEmpty {
-        let members = try committee.map { try PaiNNPotential(contentsOf: URL(fileURLWithPath: $0), precision: PaiNNPrecision(rawValue: precision)!) as any Potential }
+      if let committee = chosen as? CommitteePotential {
+        // The committee's disagreement is logged every --log-every steps next to the trajectory.
         let trajectory = URL(fileURLWithPath: output)
         let resumedStep = fresh ? 0 : ((try? ExtXYZ.read(trajectory))?.last.flatMap { frame -> Int? in
           if case .int(let step)? = frame.info["md_step"] { return step } else { return nil }
         } ?? 0)
         let log = try CommitteeDeviationLog(
-          committee: try CommitteePotential(members: members),
-          url: trajectory.deletingPathExtension().appendingPathExtension("committee.csv"),
+          committee: committee, url: trajectory.deletingPathExtension().appendingPathExtension("committee.csv"),
           firstStep: resumedStep, interval: logEvery)
         committeeLog = log
-        energyModel = log
-      } else if let model {
-        energyModel = try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: PaiNNPrecision(rawValue: precision)!)
-      } else if let teacher {
-        let p = try TeacherPool(configuration: TeacherConfiguration(model: teacher, workers: workers, python: python))
-        pool = p
-        energyModel = p
-      } else if potential == "morse" {
-        energyModel = Morse()
-      } else {
-        energyModel = LennardJones()
+        driver = log
       }
-      if let supported = energyModel.supportedAtomicNumbers {
-        let unknown = Set(initial.atomicNumbers).subtracting(supported)
-        if !unknown.isEmpty {
-          throw ValidationError("\(input) frame \(index) contains elements \(unknown.sorted().map(Elements.symbol)) that the model does not know (it knows \(supported.sorted().map(Elements.symbol)))")
-        }
-      }
+      try checkElements([initial], supportedBy: driver, file: input, firstFrame: index)
 
       let integrator: any Integrator
       switch ensemble {
@@ -224,7 +177,7 @@ extension MLFF {
         rdfMaxDistance: rdfMax, rdfBins: rdfBins, referenceTrajectory: referenceTraj.map { URL(fileURLWithPath: $0) },
         resume: !fresh, showProgress: !json)
       let outputs = MDOutputs(trajectory: URL(fileURLWithPath: output))
-      let report = try MDSimulation(potential: energyModel, integrator: integrator, initial: initial,
+      let report = try MDSimulation(potential: driver, integrator: integrator, initial: initial,
                                     options: options, outputs: outputs).run()
       if json {
         print(String(decoding: try Data(contentsOf: outputs.report), as: UTF8.self))
@@ -232,7 +185,7 @@ extension MLFF {
         printSummary(report, outputs: outputs)
         if let committeeLog {
           print(String(format: "committee of %d: largest max force deviation %.3g eV/Å; %d of %d steps at or above %.3g eV/Å; per-step log in %@",
-                       committee.count, committeeLog.largestDeviation, committeeLog.stepsAboveThreshold, committeeLog.stepsSeen,
+                       (chosen as? CommitteePotential)?.members.count ?? 0, committeeLog.largestDeviation, committeeLog.stepsAboveThreshold, committeeLog.stepsSeen,
                        committeeLog.threshold, committeeLog.url.path))
         }
       }
