@@ -33,11 +33,15 @@ public struct HTMLReport: Sendable {
     blocks.append("<pre>\(escapeXML(text))</pre>")
   }
 
-  /// A table. - Parameters: header: column titles; rows: cells as text, [rows][columns].
+  /// A table. - Parameters: header: column titles (empty: no header row); rows: cells as
+  /// text, [rows][columns].
   public mutating func table(header: [String], rows: [[String]], caption: String? = nil) {
     var s = "<table>"
     if let caption { s += "<caption>\(escapeXML(caption))</caption>" }
-    s += "<thead><tr>" + header.map { "<th>\(escapeXML($0))</th>" }.joined() + "</tr></thead><tbody>"
+    if !header.isEmpty {
+      s += "<thead><tr>" + header.map { "<th>\(escapeXML($0))</th>" }.joined() + "</tr></thead>"
+    }
+    s += "<tbody>"
     for row in rows {
       s += "<tr>" + row.map { "<td>\(escapeXML($0))</td>" }.joined() + "</tr>"
     }
@@ -46,7 +50,7 @@ public struct HTMLReport: Sendable {
 
   /// A key–value table (e.g. a configuration).
   public mutating func keyValueTable(_ pairs: [(String, String)], caption: String? = nil) {
-    table(header: ["", ""], rows: pairs.map { [$0.0, $0.1] }, caption: caption)
+    table(header: [], rows: pairs.map { [$0.0, $0.1] }, caption: caption)
   }
 
   /// One SVG figure inline (the `<?xml …?>` prolog, if any, is dropped).
