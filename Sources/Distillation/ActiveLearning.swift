@@ -22,26 +22,13 @@ import Training
 public func selectUncertainFrames(deviations: [Double], low: Double, high: Double, limit: Int, seed: UInt64) -> [Int] {
   var candidates = deviations.indices.filter { deviations[$0] >= low && deviations[$0] < high }
   guard candidates.count > limit else { return candidates }
-  var generator = SplitMix(seed: seed)
+  var generator = SplitMix64(seed: seed)
   // Partial Fisher–Yates: the first `limit` entries become a uniform random subset.
   for k in 0..<limit {
     let j = k + Int(generator.next() % UInt64(candidates.count - k))
     candidates.swapAt(k, j)
   }
   return candidates.prefix(limit).sorted()
-}
-
-/// SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator, the same on every platform.
-struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
 }
 
 extension DistillRun {

@@ -92,8 +92,16 @@ import Training
     let checkpointAfter = try Checkpoint(contentsOf: training.lastCheckpoint)
     #expect(checkpointAfter.state.finished != nil)
     #expect(checkpointAfter.state.step > checkpointBefore.state.step)
-    // The time budget counts both sessions: the second did not start a fresh 8 s.
-    #expect(checkpointAfter.state.elapsed >= 8 && checkpointAfter.state.elapsed < 8 + 5)
+    // The clock counts both sessions, and the time budget is not restarted by the rerun.
+    let after = checkpointAfter.state
+    #expect(after.elapsed > checkpointBefore.state.elapsed)
+    let stopped = "stopped (\(after.finished ?? "?")) at \(after.elapsed) s, epoch \(after.epoch); before the kill \(checkpointBefore.state.elapsed) s"
+    if after.finished == "time" {
+      #expect(after.elapsed >= 8 && after.elapsed < 8 + 5, "\(stopped)")
+    } else {
+      // On a fast machine early stopping can end training before the budget.
+      #expect(after.elapsed < 8 + 5, "\(stopped)")
+    }
     #expect(try DistillState.read(from: runFolder).finished == [.sample, .label, .activeLearning, .train])
   }
 }
