@@ -48,6 +48,9 @@ public struct LabellingJob {
     public var resumed: Int
     /// The side file listing failures.
     public var failuresFile: URL
+    /// Wall-clock seconds the teacher pool spent labelling in this run (reading the input,
+    /// starting the workers and writing the dataset not included).
+    public var labellingSeconds: Double
   }
 
   /// Labels what is left to label with `pool` and writes the dataset.
@@ -103,6 +106,7 @@ public struct LabellingJob {
     }
 
     let source = try InputFrames(url: input, skip: Set(previous.labelled.keys))
+    let labellingStart = Date()
     pool.label(next: { source.next() }, properties: properties) { index, outcome in
       let structure = source.structure(index)
       switch outcome {
@@ -121,6 +125,7 @@ public struct LabellingJob {
       }
       progress?.update(done: state.doneCount, extra: state.failedCount > 0 ? "failed \(state.failedCount)" : "")
     }
+    let labellingSeconds = Date().timeIntervalSince(labellingStart)
     progress?.finish(extra: state.failedCount > 0 ? "failed \(state.failedCount)" : "")
     if let readError = source.error { throw readError }
     try journal.close()
@@ -146,7 +151,8 @@ public struct LabellingJob {
     try dataset.write(to: output)
     if failed.isEmpty { journal.removeJournal(keepFailures: false) }
     return Outcome(total: total, labelled: structures.count, failed: failed,
-                   resumed: previous.labelled.count, failuresFile: journal.failuresURL)
+                   resumed: previous.labelled.count, failuresFile: journal.failuresURL,
+                   labellingSeconds: labellingSeconds)
   }
 
   /// Frames in an extxyz file (a streaming pass that also checks every frame parses).

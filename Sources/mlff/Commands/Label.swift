@@ -106,7 +106,8 @@ extension MLFF {
       }
       let identity = pool.identity
       if outcome.failed.isEmpty {
-        print("labelled \(outcome.labelled) structures with \(identity.teacher) (\(identity.package) \(identity.version)) into \(output)")
+        print("labelled \(outcome.labelled) structures with \(identity.teacher) (\(identity.package) \(identity.version)) into \(output)"
+              + String(format: "; labelling took %.3f s", outcome.labellingSeconds))
         return
       }
       let failed = outcome.failed
