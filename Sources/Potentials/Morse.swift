@@ -81,9 +81,7 @@ public final class Morse: Potential {
   public var cutoff: Double? { cutoffRadius }
 
   public var supportedAtomicNumbers: Set<Int>? {
-    guard universal == nil else { return nil }
-    let elements = Set(pairs.keys.flatMap { [$0.first, $0.second] })
-    return elements.filter { a in elements.allSatisfy { b in pairs[ElementPair(a, b)] != nil } }
+    universal == nil ? elementsWithEveryPair(Set(pairs.keys)) : nil
   }
 
   /// φ(r) and φ′(r) for one pair, eV and eV/Å (switched).

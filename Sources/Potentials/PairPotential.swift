@@ -120,3 +120,10 @@ func checkSupported(_ structures: [Structure], supported: Set<Int>?) throws {
     }
   }
 }
+
+/// The elements a pair potential can handle: those named in `pairs` whose pairing with every
+/// other named element (and with themselves) has parameters.
+func elementsWithEveryPair(_ pairs: Set<ElementPair>) -> Set<Int> {
+  let elements = Set(pairs.flatMap { [$0.first, $0.second] })
+  return elements.filter { a in elements.allSatisfy { b in pairs.contains(ElementPair(a, b)) } }
+}
