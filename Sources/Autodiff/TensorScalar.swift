@@ -27,11 +27,24 @@ public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Se
   static func _fill(_ value: Self, _ y: UnsafeMutablePointer<Self>, _ count: Int)
   /// `Σ x[i]`.
   static func _sum(_ x: UnsafePointer<Self>, _ count: Int) -> Self
-  /// Row-major `C = op(A)·op(B)` (BLAS gemm with α = 1, β = 0).
+  /// Row-major `C = op(A)·op(B) + β·C` (BLAS gemm with α = 1); with β = 0, C need not be
+  /// initialised.
   static func _gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
-    _ c: UnsafeMutablePointer<Self>, ldc: Int)
+    beta: Self, _ c: UnsafeMutablePointer<Self>, ldc: Int)
+}
+
+extension TensorScalar {
+  /// Row-major `C = op(A)·op(B)` (BLAS gemm with α = 1, β = 0).
+  @inline(__always)
+  public static func _gemm(
+    transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Self>, lda: Int, _ b: UnsafePointer<Self>, ldb: Int,
+    _ c: UnsafeMutablePointer<Self>, ldc: Int
+  ) {
+    _gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, beta: 0, c, ldc: ldc)
+  }
 }
 
 /// An elementwise function of one tensor, with its constant parameter where it has one.
@@ -110,11 +123,11 @@ extension Float: TensorScalar {
   public static func _gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-    _ c: UnsafeMutablePointer<Float>, ldc: Int
+    beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
     cblas_sgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-      blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), 0, c, blasInt(ldc))
+      blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), beta, c, blasInt(ldc))
   }
 }
 
@@ -137,11 +150,11 @@ extension Double: TensorScalar {
   public static func _gemm(
     transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
-    _ c: UnsafeMutablePointer<Double>, ldc: Int
+    beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
     cblas_dgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-      blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), 0, c, blasInt(ldc))
+      blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), beta, c, blasInt(ldc))
   }
 }
 

@@ -24,15 +24,13 @@ extension PaiNNModel {
       "format_version": String(Self.formatVersion),
       "architecture": try json(configuration),
       "elements": try json(elements),
-      "element_symbols": elements.map(elementSymbol).joined(separator: ","),
+      "element_symbols": elements.map(Elements.symbol).joined(separator: ","),
       "reference_energies": try json(referenceEnergies),
       "energy_scale": "\(energyScale)",
       "units": try json(["energy": "eV", "length": "Angstrom", "forces": "eV/Angstrom", "stress": "eV/Angstrom^3"]),
       "provenance": try json(provenance),
     ]
-    var tensors = parameters.tensors
-    for k in tensors.indices { tensors[k].1.dtype = dtype }
-    return SafeTensors.encode(tensors, metadata: metadata)
+    return SafeTensors.encode(namedTensors(dtype: dtype), metadata: metadata)
   }
 
   /// Writes the model atomically to `url`.
@@ -87,31 +85,48 @@ extension PaiNNModel {
       throw fail("the metadata lacks a finite energy_scale")
     }
     let provenance = (try? decode([String: String].self, "provenance")) ?? [:]
-    let byName = Dictionary(tensors, uniquingKeysWith: { a, _ in a })
-    var parameters = PaiNNParameters()
-    for (name, shape) in configuration.parameterShapes(elementCount: elements.count) {
-      guard var t = byName[name] else { throw fail("the weight tensor '\(name)' is missing") }
-      guard t.shape == shape else { throw fail("the weight tensor '\(name)' has shape \(t.shape), expected \(shape) for this architecture") }
-      guard t.values.allSatisfy(\.isFinite) else { throw fail("the weight tensor '\(name)' contains NaN or infinite values") }
-      t.dtype = .f64
-      parameters[name] = t
+    let weights: PaiNNWeights<[Double]>
+    do {
+      weights = try PaiNNWeights.decoding(tensors, configuration: configuration, elementCount: elements.count)
+    } catch let error as SafeTensorsError {
+      throw fail(error.description)
     }
     self.init(
       configuration: configuration, elements: elements, referenceEnergies: reference,
-      energyScale: scale, parameters: parameters, provenance: provenance)
+      energyScale: scale, weights: weights, provenance: provenance)
   }
 }
 
-/// Chemical symbol of Z for file metadata (falls back to "Z<n>" beyond the table).
-func elementSymbol(_ z: Int) -> String {
-  let symbols = [
-    "X", "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar",
-    "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr",
-    "Rb", "Sr", "Y", "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I", "Xe",
-    "Cs", "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu",
-    "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "At", "Rn",
-    "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu", "Am", "Cm", "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr",
-    "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn", "Nh", "Fl", "Mc", "Lv", "Ts", "Og",
-  ]
-  return z >= 0 && z < symbols.count ? symbols[z] : "Z\(z)"
+extension PaiNNModel {
+  /// The weights as named tensors in file order: the only place weight names meet values.
+  /// - Parameter dtype: storage type written to a file.
+  public func namedTensors(dtype: SafeTensorsDType = .f64) -> [(String, SafeTensor)] {
+    let names = PaiNNWeights<String>.names(layerCount: configuration.layerCount).flattened
+    let shapes = weightShapes.flattened
+    return zip(names, zip(shapes, weights.flattened)).map { name, t in
+      (name, SafeTensor(shape: t.0, values: t.1, dtype: dtype))
+    }
+  }
+}
+
+extension PaiNNWeights where W == [Double] {
+  /// Typed weights from named tensors (a model file, a checkpoint), checking that every
+  /// tensor of the architecture is present with its shape and finite values.
+  /// - Throws: `SafeTensorsError` naming the tensor and what is wrong with it.
+  public static func decoding(
+    _ tensors: [(String, SafeTensor)], configuration: PaiNNConfiguration, elementCount: Int
+  ) throws -> PaiNNWeights<[Double]> {
+    let byName = Dictionary(tensors, uniquingKeysWith: { a, _ in a })
+    let names = PaiNNWeights<String>.names(layerCount: configuration.layerCount)
+    return try names.zip(configuration.weightShapes(elementCount: elementCount)) { name, shape in
+      guard let t = byName[name] else { throw SafeTensorsError("the weight tensor '\(name)' is missing") }
+      guard t.shape == shape else {
+        throw SafeTensorsError("the weight tensor '\(name)' has shape \(t.shape), expected \(shape) for this architecture")
+      }
+      guard t.values.allSatisfy(\.isFinite) else {
+        throw SafeTensorsError("the weight tensor '\(name)' contains NaN or infinite values")
+      }
+      return t.values
+    }
+  }
 }

@@ -26,6 +26,17 @@ public struct PaiNNConfiguration: Sendable, Hashable, Codable {
   /// ε added under the square root of the vector-channel norm, √(Σ V² + ε); dimensionless.
   public var normEpsilon: Double
 
+  /// The keys of the `architecture` entry of a model file; fixed here so that the file format
+  /// does not follow Swift property names.
+  enum CodingKeys: String, CodingKey {
+    case featureCount = "featureCount"
+    case layerCount = "layerCount"
+    case radialBasisCount = "radialBasisCount"
+    case cutoff = "cutoff"
+    case radialBasis = "radialBasis"
+    case normEpsilon = "normEpsilon"
+  }
+
   public init(
     featureCount: Int, layerCount: Int, radialBasisCount: Int = 20, cutoff: Double = 5.0,
     radialBasis: RadialBasisKind = .sine, normEpsilon: Double = 1e-8

@@ -98,8 +98,4 @@ public struct PaiNNGraph: Sendable {
     self.fullyPeriodic = periodic
   }
 
-  /// Edge vectors `r_ij = R[j] − R[i] + S·cell`, [nEdges], Å.
-  public var edgeVectors: [SIMD3<Double>] {
-    (0..<edgeCount).map { e in positions[Int(neighbors[e])] - positions[Int(centers[e])] + cellOffsets[e] }
-  }
 }

@@ -15,28 +15,35 @@ public struct PaiNNModel: Sendable, Hashable {
   public var referenceEnergies: [Double]
   /// Scale σ of the per-atom network output, eV.
   public var energyScale: Double
-  /// Weights (see `PaiNNParameters` for names and shapes).
-  public var parameters: PaiNNParameters
+  /// Weights, row-major, shaped as `configuration.weightShapes(elementCount:)`.
+  public var weights: PaiNNWeights<[Double]>
   /// Free-form provenance (teacher, dataset, training command, date, …).
   public var provenance: [String: String]
 
-  /// A model from its parts. The parameters must match `configuration.parameterShapes`.
+  /// A model from its parts.
+  /// - Parameter weights: row-major values; each tensor's count must match its shape in
+  ///   `configuration.weightShapes(elementCount: elements.count)`.
   public init(
     configuration: PaiNNConfiguration, elements: [Int], referenceEnergies: [Double]? = nil,
-    energyScale: Double = 1, parameters: PaiNNParameters, provenance: [String: String] = [:]
+    energyScale: Double = 1, weights: PaiNNWeights<[Double]>, provenance: [String: String] = [:]
   ) {
     precondition(configuration.problem == nil, configuration.problem ?? "")
     precondition(Set(elements).count == elements.count, "elements \(elements) contain duplicates")
+    let shapes = configuration.weightShapes(elementCount: elements.count)
+    precondition(weights.layerCount == configuration.layerCount, "weights for \(weights.layerCount) layers, architecture has \(configuration.layerCount)")
+    for (values, shape) in zip(weights.flattened, shapes.flattened) {
+      precondition(values.count == shape.reduce(1, *), "a weight tensor holds \(values.count) values, its shape \(shape) needs \(shape.reduce(1, *))")
+    }
     self.configuration = configuration
     self.elements = elements
     self.referenceEnergies = referenceEnergies ?? Array(repeating: 0, count: elements.count)
     precondition(self.referenceEnergies.count == elements.count)
     self.energyScale = energyScale
-    self.parameters = parameters
+    self.weights = weights
     self.provenance = provenance
   }
 
-  /// A randomly initialised model (see `PaiNNConfiguration.randomParameters`).
+  /// A randomly initialised model (see `PaiNNConfiguration.randomWeights`).
   /// - Parameters:
   ///   - elements: atomic numbers, [nElements].
   ///   - seed: equal seeds give equal weights.
@@ -45,20 +52,12 @@ public struct PaiNNModel: Sendable, Hashable {
   ) -> PaiNNModel {
     PaiNNModel(
       configuration: configuration, elements: elements,
-      parameters: configuration.randomParameters(elementCount: elements.count, seed: seed))
+      weights: configuration.randomWeights(elementCount: elements.count, seed: seed))
   }
 
-  /// Embedding row of each atomic number, or nil for unknown elements; index by Z (0…118).
-  public var elementIndex: [Int: Int] {
-    Dictionary(uniqueKeysWithValues: elements.enumerated().map { ($1, $0) })
-  }
+  /// The shape of every weight tensor.
+  public var weightShapes: PaiNNWeights<[Int]> { configuration.weightShapes(elementCount: elements.count) }
 
   /// Number of scalar weights.
-  public var parameterCount: Int { parameters.scalarCount }
-
-  /// Atomic numbers in `structure` that the model does not know, sorted, without repeats.
-  public func unknownElements(in structure: Structure) -> [Int] {
-    let known = Set(elements)
-    return Array(Set(structure.atomicNumbers).subtracting(known)).sorted()
-  }
+  public var parameterCount: Int { weights.flattened.reduce(0) { $0 + $1.count } }
 }

@@ -1,83 +1,83 @@
-/// The weights of a PaiNN model converted to the evaluation precision, ready for the fast
-/// hand-derived forward and backward pass (`PaiNNNetwork+Evaluate.swift`).
-///
-/// Inference path: energies, forces and virials with no graph recorded. The differentiable
-/// path for training (`PaiNNTensorForward.swift`) gives the same numbers through the tensor
-/// engine; tests compare the two.
-final class PaiNNNetwork<T: PaiNNScalar>: @unchecked Sendable {
-  /// One interaction + mixing block.
-  struct Layer {
-    let interaction1Weight: ScratchBuffer<T>, interaction1Bias: ScratchBuffer<T>  // [F,F], [F]
-    let interaction2Weight: ScratchBuffer<T>, interaction2Bias: ScratchBuffer<T>  // [3F,F], [3F]
-    let channelMixWeight: ScratchBuffer<T>  // [2F,F]
-    let context1Weight: ScratchBuffer<T>, context1Bias: ScratchBuffer<T>  // [F,2F], [F]
-    let context2Weight: ScratchBuffer<T>, context2Bias: ScratchBuffer<T>  // [3F,F], [3F]
-  }
+import Autodiff
 
+/// What one evaluation of a batch gives.
+struct PaiNNEvaluation {
+  /// Total energy of each structure, [nStructures], eV.
+  var energies: [Double]
+  /// −∂E/∂R, [nAtoms], eV/Å (empty when gradients were not asked for).
+  var forces: [SIMD3<Double>]
+  /// ∂E/∂ε of each structure as a row-major 3×3, [nStructures][9], eV (empty when not asked).
+  var strainDerivatives: [[Double]]
+}
+
+/// The fused execution of a PaiNN network: the weights in the evaluation precision, and a
+/// forward pass with its hand-derived adjoint that gives energies, forces and virials in one
+/// go with no graph recorded.
+///
+/// The network is the same one `PaiNNTrainable` runs on the tensor engine: each block
+/// (`EdgeGeometry`, `InteractionBlock`, `MixingBlock`, `Readout`) holds both executions side
+/// by side, and tests check the two against each other for every radial basis and both
+/// precisions. The fused path is what inference runs because it is 2–3× faster than the
+/// tensor path (`mlff bench painn --engine tensor` measures the ratio; docs/benchmarks.md).
+final class PaiNNNetwork<T: TensorScalar>: Sendable {
   let configuration: PaiNNConfiguration
-  let featureCount: Int
-  let hiddenCount: Int
-  let cutoff: T
-  let embedding: ScratchBuffer<T>  // [nElements, F]
-  let filterWeight: ScratchBuffer<T>  // [L·3F, n_rbf]
-  let filterBias: ScratchBuffer<T>  // [L·3F]
-  let layers: [Layer]
-  let readout1Weight: ScratchBuffer<T>, readout1Bias: ScratchBuffer<T>  // [H,F], [H]
-  let readout2Weight: ScratchBuffer<T>  // [H]
-  let readout2Bias: Double
-  let energyScale: Double
-  let referenceEnergies: [Double]
+  let basis: any RadialBasis
+  let embedding: WeightBuffer<T>
+  let interactions: [InteractionBlock<T>]
+  let mixings: [MixingBlock<T>]
+  let readout: Readout<T>
 
   init(_ model: PaiNNModel) {
     configuration = model.configuration
-    featureCount = model.configuration.featureCount
-    hiddenCount = model.configuration.readoutHiddenCount
-    cutoff = T(model.configuration.cutoff)
-    let p = model.parameters
-    func buffer(_ name: String) -> ScratchBuffer<T> { ScratchBuffer(p.values(name).map { T($0) }) }
-    embedding = buffer("embedding.weight")
-    filterWeight = buffer("filter_net.weight")
-    filterBias = buffer("filter_net.bias")
-    layers = (0..<model.configuration.layerCount).map { l in
-      let i = "interactions.\(l).interatomic_context_net", m = "mixing.\(l)"
-      return Layer(
-        interaction1Weight: buffer("\(i).0.weight"), interaction1Bias: buffer("\(i).0.bias"),
-        interaction2Weight: buffer("\(i).1.weight"), interaction2Bias: buffer("\(i).1.bias"),
-        channelMixWeight: buffer("\(m).mu_channel_mix.weight"),
-        context1Weight: buffer("\(m).intraatomic_context_net.0.weight"),
-        context1Bias: buffer("\(m).intraatomic_context_net.0.bias"),
-        context2Weight: buffer("\(m).intraatomic_context_net.1.weight"),
-        context2Bias: buffer("\(m).intraatomic_context_net.1.bias"))
+    basis = model.configuration.basis
+    let w = model.weights.map { WeightBuffer<T>($0) }
+    let f = configuration.featureCount
+    embedding = w.embedding
+    interactions = w.interactions.enumerated().map { l, block in
+      InteractionBlock(weights: block, filter: w.filter, layer: l, featureCount: f)
     }
-    readout1Weight = buffer("readout.0.weight")
-    readout1Bias = buffer("readout.0.bias")
-    readout2Weight = buffer("readout.1.weight")
-    readout2Bias = p.values("readout.1.bias")[0]
-    energyScale = model.energyScale
-    referenceEnergies = model.referenceEnergies
+    mixings = w.mixings.map { MixingBlock(weights: $0, featureCount: f, normEpsilon: T(model.configuration.normEpsilon)) }
+    readout = Readout(
+      weights: w.readout, featureCount: f, hiddenCount: configuration.readoutHiddenCount,
+      energyScale: model.energyScale, referenceEnergies: model.referenceEnergies)
   }
 
-  /// `out[m, nOut] = x[m, nIn] · Wᵀ + b` (a `Linear` layer, W stored [nOut, nIn]).
-  @inline(__always)
-  func dense(
-    _ x: UnsafePointer<T>, rows m: Int, _ w: ScratchBuffer<T>, _ b: ScratchBuffer<T>?,
-    into out: UnsafeMutablePointer<T>, outCount: Int, inCount: Int
-  ) {
-    T.matmul(x, w.pointer, out, m: m, n: outCount, k: inCount, transposeB: true, beta: 0)
-    if let b {
-      for r in 0..<m {
-        let row = out + r * outCount
-        for c in 0..<outCount { row[c] += b[c] }
-      }
-    }
-  }
+  /// Energies and, when `gradients` is true, forces and strain derivatives of a batch: the
+  /// blocks' forward passes, then their adjoints in reverse order.
+  ///
+  /// q⁰_i = embedding(Z_i), μ⁰_i = 0; for each layer an interaction then a mixing block; the
+  /// readout gives E_s. The adjoint runs from g_q = ∂E/∂q of the readout back to the edge
+  /// gradients, from which `EdgeGeometry.backward` forms forces and ∂E/∂ε.
+  func evaluate(_ graph: PaiNNGraph, gradients: Bool) -> PaiNNEvaluation {
+    let n = graph.atomCount, f = configuration.featureCount
+    let edges = EdgeGeometry<T>(graph, basis: basis, gradients: gradients)
+    let workspace = PaiNNWorkspace<T>(atomCount: n, edgeCount: graph.edgeCount, featureCount: f)
 
-  /// `gx[m, nIn] (+)= g[m, nOut] · W` — the input gradient of a `Linear` layer.
-  @inline(__always)
-  func denseBackward(
-    _ g: UnsafePointer<T>, rows m: Int, _ w: ScratchBuffer<T>,
-    into gx: UnsafeMutablePointer<T>, outCount: Int, inCount: Int, accumulate: Bool
-  ) {
-    T.matmul(g, w.pointer, gx, m: m, n: inCount, k: outCount, transposeB: false, beta: accumulate ? 1 : 0)
+    let q = ScratchBuffer<T>(n * f), mu = ScratchBuffer<T>(n * 3 * f)
+    for i in 0..<n {
+      (q.pointer + i * f).update(from: embedding.pointer + Int(graph.species[i]) * f, count: f)
+    }
+    var saved: [(InteractionBlock<T>.Activations, MixingBlock<T>.Activations)] = []
+    for (interaction, mixing) in zip(interactions, mixings) {
+      let a = interaction.forward(q: q, mu: mu, graph: graph, edges: edges, workspace: workspace, saving: gradients)
+      let b = mixing.forward(q: q, mu: mu, atomCount: n, workspace: workspace, saving: gradients)
+      if let a, let b { saved.append((a, b)) }
+    }
+    let (energies, readoutInput) = readout.forward(q: q, graph: graph)
+    guard gradients else { return PaiNNEvaluation(energies: energies, forces: [], strainDerivatives: []) }
+
+    let gq = ScratchBuffer<T>(n * f), gmu = ScratchBuffer<T>(n * 3 * f)
+    readout.backward(hiddenInput: readoutInput, atomCount: n, into: gq)
+    let basisGradients = ScratchBuffer<T>(edges.count * edges.basisCount)
+    let cutoffGradients = ScratchBuffer<T>(edges.count), unitGradients = ScratchBuffer<T>(3 * edges.count)
+    for l in stride(from: interactions.count - 1, through: 0, by: -1) {
+      mixings[l].backward(gq: gq, gmu: gmu, saved: saved[l].1, atomCount: n, workspace: workspace)
+      interactions[l].backward(
+        gq: gq, gmu: gmu, saved: saved[l].0, graph: graph, edges: edges, workspace: workspace,
+        basisGradients: basisGradients, cutoffGradients: cutoffGradients, unitGradients: unitGradients)
+    }
+    let (forces, strain) = edges.backward(
+      graph, basisGradients: basisGradients, cutoffGradients: cutoffGradients, unitGradients: unitGradients)
+    return PaiNNEvaluation(energies: energies, forces: forces, strainDerivatives: strain)
   }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Potentials
 
 /// Arithmetic precision of network evaluation.
-public enum PaiNNPrecision: String, Sendable, CaseIterable {
+public enum PaiNNPrecision: String, Sendable, CaseIterable, Codable {
   /// 32-bit floats (the default: fastest). Energies are still summed in Double.
   case float
   /// 64-bit floats (tests, high-accuracy evaluation).
@@ -15,7 +15,7 @@ public enum PaiNNPrecision: String, Sendable, CaseIterable {
 /// Energy `E = Σ_i (σ·e_i + μ_{Z_i})` (eV); forces `−∂E/∂R` (eV/Å); stress `(1/V) ∂E/∂ε`
 /// (eV/Å³, Voigt xx yy zz yz xz xy) for structures periodic in all three directions, all from
 /// one reverse pass.
-public final class PaiNNPotential: Potential, @unchecked Sendable {
+public final class PaiNNPotential: Potential, Sendable {
   /// The model evaluated.
   public let model: PaiNNModel
   /// Arithmetic precision.

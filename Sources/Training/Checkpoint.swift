@@ -17,7 +17,7 @@ public struct Checkpoint: Sendable {
 
   /// Architecture, elements, reference energies, scale and the current (raw) weights.
   public var model: PaiNNModel
-  /// EMA weights, one flat array per tensor in `model.parameters.names` order.
+  /// EMA weights, one flat array per tensor in file order (`PaiNNWeights.flattened`).
   public var average: [[Double]]
   /// Optimiser with its moments.
   public var optimizer: AdamW
@@ -45,7 +45,7 @@ public struct Checkpoint: Sendable {
     encoder.outputFormatting = [.sortedKeys]
     func json<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
     var tensors: [(String, SafeTensor)] = []
-    let named = model.parameters.tensors
+    let named = model.namedTensors()
     for (k, (name, t)) in named.enumerated() {
       tensors.append(("weights/\(name)", SafeTensor(shape: t.shape, values: t.values)))
       tensors.append(("ema/\(name)", SafeTensor(shape: t.shape, values: average[k])))
@@ -106,7 +106,7 @@ public struct Checkpoint: Sendable {
     state = try decode(TrainingState.self, "state")
     configuration = try decode(TrainingConfiguration.self, "configuration")
     let byName = Dictionary(decoded.tensors, uniquingKeysWith: { a, _ in a })
-    var parameters = PaiNNParameters()
+    var weights: [[Double]] = []
     var average: [[Double]] = []
     var m: [[Double]] = [], v: [[Double]] = []
     for (name, shape) in architecture.parameterShapes(elementCount: elements.count) {
@@ -116,13 +116,14 @@ public struct Checkpoint: Sendable {
         }
         return t.values
       }
-      parameters[name] = SafeTensor(shape: shape, values: try tensor("weights"))
+      weights.append(try tensor("weights"))
       average.append(try tensor("ema"))
       m.append(try tensor("adam_m"))
       v.append(try tensor("adam_v"))
     }
     model = PaiNNModel(configuration: architecture, elements: elements, referenceEnergies: reference,
-                       energyScale: scale, parameters: parameters, provenance: provenance)
+                       energyScale: scale, weights: PaiNNWeights(flattened: weights, layerCount: architecture.layerCount),
+                       provenance: provenance)
     self.average = average
     var o = AdamW(sizes: m.map(\.count), decays: scalars.decays, beta1: scalars.beta1, beta2: scalars.beta2,
                   epsilon: scalars.epsilon, weightDecay: scalars.weightDecay)

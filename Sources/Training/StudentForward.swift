@@ -8,17 +8,18 @@ import Potentials
 /// - Parameters:
 ///   - model: architecture, elements, reference energies and scale.
 ///   - structures: the structures of (part of) a batch.
-///   - parameters: one tensor per weight, in `model.parameters.names` order.
+///   - parameters: one tensor per weight, in file order (`PaiNNWeights.flattened`); used as
+///     the leaves as they are, without a copy of the model's own weights.
 ///   - forces, stress: whether to compute them.
 /// - Returns: the prediction and the leaf tensors of the weights to differentiate against.
 func studentForward<S: TensorScalar>(
   _ model: PaiNNModel, structures: [Structure], parameters: [Tensor<S>], forces: Bool, stress: Bool
 ) throws -> (prediction: PaiNNPrediction<S>, leaves: [Tensor<S>]) {
-  var net = PaiNNTrainable<S>(model)
-  net.setParameters(parameters)
+  let leaves = parameters.map { $0.requiringGradient() }
+  let net = PaiNNTrainable<S>(model, weights: PaiNNWeights(flattened: leaves, layerCount: model.configuration.layerCount))
   let graph = try net.batch(structures)
   var properties: PropertySet = .energy
   if forces { properties.insert(.forces) }
   if stress { properties.insert(.stress) }
-  return (net.forward(graph, properties, createGraph: true), net.orderedParameters)
+  return (net.forward(graph, properties, createGraph: true), leaves)
 }

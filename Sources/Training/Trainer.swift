@@ -31,7 +31,7 @@ public final class Trainer {
   public let folder: RunFolder
   /// Architecture, elements, reference energies and scale; weights are `weights`.
   public private(set) var model: PaiNNModel
-  /// Current raw weights, one flat array per tensor in `model.parameters.names` order.
+  /// Current raw weights, one flat array per tensor in file order (`PaiNNWeights.flattened`).
   public private(set) var weights: [[Double]]
   public private(set) var average: ExponentialMovingAverage
   public private(set) var optimizer: AdamW
@@ -41,7 +41,7 @@ public final class Trainer {
   /// Show a live progress line on standard error.
   public var showsProgress = true
 
-  private let names: [String]
+  /// The shape of each tensor of `weights`.
   private let shapes: [[Int]]
 
   /// Starts a new run, or resumes the one in `folder` when `resume` is true.
@@ -59,9 +59,8 @@ public final class Trainer {
       c.threads = configuration.threads
       self.configuration = c
       model = checkpoint.model
-      names = model.parameters.names
-      shapes = names.map { checkpoint.model.parameters[$0]!.shape }
-      weights = names.map { checkpoint.model.parameters.values($0) }
+      shapes = model.weightShapes.flattened
+      weights = model.weights.flattened
       average = ExponentialMovingAverage(initial: checkpoint.average, decay: max(c.emaDecay, 0))
       optimizer = checkpoint.optimizer
       state = checkpoint.state
@@ -82,12 +81,11 @@ public final class Trainer {
     m.referenceEnergies = reference
     m.energyScale = scale
     model = m
-    names = m.parameters.names
-    shapes = names.map { m.parameters[$0]!.shape }
-    weights = names.map { m.parameters.values($0) }
+    shapes = m.weightShapes.flattened
+    weights = m.weights.flattened
     average = ExponentialMovingAverage(initial: weights, decay: configuration.emaDecay)
     optimizer = AdamW(
-      sizes: weights.map(\.count), decays: names.map { $0.hasSuffix(".weight") && $0 != "embedding.weight" },
+      sizes: weights.map(\.count), decays: PaiNNWeights.roles(layerCount: m.configuration.layerCount).flattened.map { $0 == .matrix },
       beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.adamEpsilon,
       weightDecay: configuration.weightDecay)
     let batchesPerEpoch = balancedBatches(data.train, atomCounts: data.atomCounts, batchSize: configuration.batchSize, seed: 0).count
@@ -101,7 +99,7 @@ public final class Trainer {
   /// A model with the given weights (EMA or raw).
   func model(with values: [[Double]]) -> PaiNNModel {
     var m = model
-    for (k, name) in names.enumerated() { m.parameters.setValues(name, values[k]) }
+    m.weights = PaiNNWeights(flattened: values, layerCount: m.configuration.layerCount)
     return m
   }
 

@@ -20,8 +20,7 @@ import Testing
   @Test func float32StorageRoundsWeightsToFloat() throws {
     let model = Fixtures.model()
     let back = try PaiNNModel(data: try model.encoded(dtype: .f32), source: "mem")
-    let name = "filter_net.weight"
-    #expect(back.parameters.values(name) == model.parameters.values(name).map { Double(Float($0)) })
+    #expect(back.weights.filter.weight == model.weights.filter.weight.map { Double(Float($0)) })
     #expect(back.referenceEnergies == model.referenceEnergies)
   }
 

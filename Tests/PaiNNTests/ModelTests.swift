@@ -21,13 +21,13 @@ import Testing
   /// Glorot-uniform bound a = √(6/(fan_in + fan_out)); biases zero.
   @Test func initialisationFollowsGlorot() {
     let m = PaiNNModel.random(PaiNNPreset.small.configuration, elements: [1, 8], seed: 0)
-    let w = m.parameters.values("interactions.0.interatomic_context_net.1.weight")  // [192, 64]
+    let w = m.weights.interactions[0].output.weight  // [192, 64]
     let a = (6.0 / (192 + 64)).squareRoot()
     #expect(w.allSatisfy { abs($0) <= a })
     #expect(w.map(abs).max()! > 0.95 * a)
     let variance = w.map { $0 * $0 }.reduce(0, +) / Double(w.count)
     #expect(abs(variance - a * a / 3) < 0.05 * a * a / 3)
-    #expect(m.parameters.values("filter_net.bias").allSatisfy { $0 == 0 })
+    #expect(m.weights.filter.bias!.allSatisfy { $0 == 0 })
   }
 
   /// E = Σ_i (σ·e_i + μ_Z): doubling σ doubles the network part; μ adds per atom.

@@ -44,16 +44,19 @@ import Testing
     let checked = ["filter_net.weight", "interactions.0.interatomic_context_net.1.weight",
                    "mixing.0.mu_channel_mix.weight", "mixing.0.intraatomic_context_net.0.bias",
                    "embedding.weight", "readout.0.weight"]
+    let names = PaiNNWeights<String>.names(layerCount: model.configuration.layerCount).flattened
     let h = 1e-5
     for name in checked {
-      let k = net.names.firstIndex(of: name)!
-      let flat = 1 % model.parameters[name]!.values.count
-      var plus = model, minus = model
-      var v = model.parameters.values(name)
-      v[flat] += h
-      plus.parameters.setValues(name, v)
-      v[flat] -= 2 * h
-      minus.parameters.setValues(name, v)
+      let k = names.firstIndex(of: name)!
+      let flat = 1 % model.weights.flattened[k].count
+      func shifted(_ delta: Double) -> PaiNNModel {
+        var tensors = model.weights.flattened
+        tensors[k][flat] += delta
+        var m = model
+        m.weights = PaiNNWeights(flattened: tensors, layerCount: model.configuration.layerCount)
+        return m
+      }
+      let plus = shifted(h), minus = shifted(-h)
       let numeric = (try loss(PaiNNTrainable(plus), createGraph: false).scalar
         - loss(PaiNNTrainable(minus), createGraph: false).scalar) / (2 * h)
       let analytic = grads[k].scalars[flat]
@@ -70,7 +73,7 @@ import Testing
     let doubled = net.orderedParameters.map { $0 * 2 }
     net.setParameters(doubled)
     let back = net.model()
-    #expect(back.parameters.values("readout.0.weight") == model.parameters.values("readout.0.weight").map { $0 * 2 })
+    #expect(back.weights.readout.hidden.weight == model.weights.readout.hidden.weight.map { $0 * 2 })
     #expect(net.orderedParameters.allSatisfy { $0.requiresGradient })
   }
 }

@@ -1,0 +1,105 @@
+import Autodiff
+
+// The pieces every fused block is built from: read-only weights, scratch buffers, the dense
+// layer and its input gradient on BLAS, and SiLU.
+
+/// One weight tensor in the evaluation precision, row-major, never written after `init`:
+/// that invariant is what makes sharing it between threads safe.
+final class WeightBuffer<T: TensorScalar>: @unchecked Sendable {
+  /// Number of scalars.
+  let count: Int
+  private let storage: UnsafeMutablePointer<T>
+
+  /// - Parameter values: row-major, converted to `T`.
+  init(_ values: [Double]) {
+    count = values.count
+    storage = .allocate(capacity: max(count, 1))
+    for k in 0..<count { (storage + k).initialize(to: T(values[k])) }
+  }
+
+  deinit { storage.deallocate() }
+
+  /// The first scalar.
+  var pointer: UnsafePointer<T> { UnsafePointer(storage) }
+
+  @inline(__always) subscript(k: Int) -> T { storage[k] }
+}
+
+/// A zero-initialised block of scalars freed with its last reference; the per-evaluation
+/// activations and gradients of the fused kernels (no bounds checks in inner loops).
+final class ScratchBuffer<T: TensorScalar> {
+  let count: Int
+  let pointer: UnsafeMutablePointer<T>
+
+  init(_ count: Int) {
+    self.count = count
+    pointer = .allocate(capacity: max(count, 1))
+    pointer.initialize(repeating: 0, count: max(count, 1))
+  }
+
+  /// A buffer holding `values`.
+  convenience init(_ values: [T]) {
+    self.init(values.count)
+    for k in 0..<values.count { pointer[k] = values[k] }
+  }
+
+  deinit { pointer.deallocate() }
+
+  @inline(__always) subscript(k: Int) -> T {
+    get { pointer[k] }
+    set { pointer[k] = newValue }
+  }
+
+  /// Sets every entry to zero.
+  func zero() { pointer.update(repeating: 0, count: count) }
+
+  /// A copy.
+  func copy() -> ScratchBuffer<T> {
+    let b = ScratchBuffer<T>(count)
+    b.pointer.update(from: pointer, count: count)
+    return b
+  }
+
+  /// The values, for tests and conversions.
+  var array: [T] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+}
+
+/// `y[m, out] = x[m, in]·Wᵀ + b`: a `Linear` layer (W stored [out, in]) on m rows.
+@inline(__always)
+func dense<T: TensorScalar>(
+  _ x: UnsafePointer<T>, rows m: Int, _ layer: Linear<WeightBuffer<T>>,
+  into y: UnsafeMutablePointer<T>, outCount: Int, inCount: Int
+) {
+  guard m > 0 else { return }
+  T._gemm(
+    transposeA: false, transposeB: true, m: m, n: outCount, k: inCount,
+    x, lda: inCount, layer.weight.pointer, ldb: inCount, beta: 0, y, ldc: outCount)
+  if let b = layer.bias {
+    for r in 0..<m {
+      let row = y + r * outCount
+      for c in 0..<outCount { row[c] += b[c] }
+    }
+  }
+}
+
+/// `gx[m, in] (+)= gy[m, out]·W`: the input gradient of a `Linear` layer, added to `gx` when
+/// `accumulate`, written over it otherwise.
+@inline(__always)
+func denseBackward<T: TensorScalar>(
+  _ gy: UnsafePointer<T>, rows m: Int, _ layer: Linear<WeightBuffer<T>>,
+  into gx: UnsafeMutablePointer<T>, outCount: Int, inCount: Int, accumulate: Bool
+) {
+  guard m > 0 else { return }
+  T._gemm(
+    transposeA: false, transposeB: false, m: m, n: inCount, k: outCount,
+    gy, lda: outCount, layer.weight.pointer, ldb: inCount, beta: accumulate ? 1 : 0, gx, ldc: inCount)
+}
+
+/// SiLU (swish): `x·σ(x)` with σ(x) = 1/(1 + e⁻ˣ).
+@inline(__always) func silu<T: TensorScalar>(_ x: T) -> T { x / (1 + T.exp(-x)) }
+
+/// d/dx SiLU = σ(x)·(1 + x·(1 − σ(x))).
+@inline(__always) func siluDerivative<T: TensorScalar>(_ x: T) -> T {
+  let s = 1 / (1 + T.exp(-x))
+  return s * (1 + x * (1 - s))
+}
