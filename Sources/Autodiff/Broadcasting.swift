@@ -79,6 +79,8 @@ struct StridedPlan {
   /// consecutive result positions starting at `run·inner`).
   @inline(__always)
   func forEachRun(_ range: Range<Int>, _ body: (Int, Int, Int) -> Void) {
+    // A zero-size axis leaves nothing to visit (and no index to divide by).
+    guard !range.isEmpty else { return }
     let outer = shape.count - 1
     if outer == 0 {
       for r in range { body(r, 0, 0) }

@@ -59,3 +59,15 @@ enum Fixtures {
 
 /// Largest absolute component of a vector.
 func maxAbs(_ v: SIMD3<Double>) -> Double { max(abs(v.x), abs(v.y), abs(v.z)) }
+
+extension Fixtures {
+  /// Two atoms (Si, C) in a small skewed cell, 2.7–3.0 Å on a side, so that with a 4 Å cutoff
+  /// every atom sees several periodic images of itself.
+  static var selfImageCell: Structure {
+    let cell = Cell(a1: [2.7, 0, 0], a2: [0.3, 2.8, 0], a3: [-0.2, 0.1, 3.0])
+    let s = Structure(
+      atomicNumbers: [14, 6], positions: [cell.cartesian([0.1, 0.05, 0]), cell.cartesian([0.55, 0.45, 0.5])],
+      cell: cell, pbc: [true, true, true])
+    return rattled(s, amplitude: 0.05, seed: 11)
+  }
+}

@@ -19,9 +19,13 @@ extension MLFF.Bench {
         scripts/bench/painn_schnetpack.py with schnetpack's PaiNN + Atomwise + Forces in
         float32 on the same weights and positions (neighbour list precomputed, not timed).
         Prints the median of --repeats evaluations after one warm-up, and the ratio
-        schnetpack time / mlff time (above 1: mlff is faster).
+        schnetpack time / mlff time (above 1: mlff is faster). With --engine tensor the same
+        model is also run through its tensor-engine execution (PaiNNTrainable.forward without
+        a recorded graph, neighbour list included) and the ratio tensor time / fused time is
+        printed: what the hand-derived fused path gains.
 
           mlff bench painn --presets small,medium --threads 1
+          mlff bench painn --engine tensor --no-peer
         """)
 
     @Option(help: "Comma-separated presets.")
@@ -36,6 +40,8 @@ extension MLFF.Bench {
     var script = "scripts/bench/painn_schnetpack.py"
     @Flag(help: "Skip the schnetpack side (mlff timings only).")
     var noPeer = false
+    @Option(help: "Which executions of the student to time: fused (the inference path) or tensor (also the tensor-engine path, with the ratio).")
+    var engine: PaiNNEngine = .fused
 
     func validate() throws {
       for p in presetList where PaiNNPreset(rawValue: p) == nil {
@@ -57,23 +63,21 @@ extension MLFF.Bench {
       try ExtXYZ.write(cases.map(\.structure), to: structuresURL)
       print("PaiNN energy + forces, median of \(repeats), \(threads) thread(s); mlff Float (neighbour list included) vs schnetpack float32 (neighbour list excluded)")
       print(pad("preset", 8) + pad("structure", 10) + pad("atoms", 6, right: true) + pad("mlff ms", 12, right: true)
-        + pad("schnetpack ms", 15, right: true) + pad("ratio", 8, right: true))
+        + pad("schnetpack ms", 15, right: true) + pad("ratio", 8, right: true)
+        + (engine == .tensor ? pad("tensor ms", 12, right: true) + pad("tensor/fused", 14, right: true) : ""))
       for name in presetList {
         let preset = PaiNNPreset(rawValue: name)!
         let model = PaiNNModel.random(preset.configuration, elements: [1, 6, 8, 14, 29], seed: 0)
         let modelURL = folder.appendingPathComponent("\(name).safetensors")
         try model.write(to: modelURL, dtype: .f32)
         let potential = PaiNNPotential(model: model, precision: .float)
-        var mine: [Double] = []
+        var mine: [Double] = [], tensor: [Double] = []
+        let trainable = PaiNNTrainable<Float>(model)
         for (_, structure) in cases {
-          _ = try potential.compute([structure], .energyAndForces)
-          var times: [Double] = []
-          for _ in 0..<repeats {
-            let start = ContinuousClock.now
-            _ = try potential.compute([structure], .energyAndForces)
-            times.append(seconds(ContinuousClock.now - start))
+          mine.append(try medianTime { _ = try potential.compute([structure], .energyAndForces) })
+          if engine == .tensor {
+            tensor.append(try medianTime { _ = trainable.forward(try trainable.batch([structure]), .energyAndForces, createGraph: false) })
           }
-          mine.append(median(times))
         }
         let peer = noPeer ? nil : try runPeer(model: modelURL, structures: structuresURL)
         for (k, c) in cases.enumerated() {
@@ -82,9 +86,23 @@ extension MLFF.Bench {
           let theirsText = theirs.map { String(format: "%.2f", $0 * 1000) } ?? "-"
           print(pad(name, 8) + pad(c.name, 10) + pad(String(c.structure.count), 6, right: true)
             + pad(String(format: "%.2f", mine[k] * 1000), 12, right: true) + pad(theirsText, 15, right: true)
-            + pad(ratio, 8, right: true))
+            + pad(ratio, 8, right: true)
+            + (engine == .tensor ? pad(String(format: "%.2f", tensor[k] * 1000), 12, right: true)
+              + pad(String(format: "%.2f", tensor[k] / mine[k]), 14, right: true) : ""))
         }
       }
+    }
+
+    /// Median seconds of `repeats` runs of `body` after one warm-up run.
+    func medianTime(_ body: () throws -> Void) throws -> Double {
+      try body()
+      var times: [Double] = []
+      for _ in 0..<repeats {
+        let start = ContinuousClock.now
+        try body()
+        times.append(seconds(ContinuousClock.now - start))
+      }
+      return median(times)
     }
 
     /// Median seconds per structure from the schnetpack script, in the order of the file.
@@ -171,4 +189,12 @@ func planarBiphenyl() -> Structure {
     }
   }
   return Structure(atomicNumbers: z, positions: r)
+}
+
+/// The two executions of the student that `mlff bench painn` can time.
+enum PaiNNEngine: String, CaseIterable, ExpressibleByArgument {
+  /// The fused hand-derived forward and adjoint (`PaiNNPotential`).
+  case fused
+  /// The fused path and the tensor-engine forward (`PaiNNTrainable`), side by side.
+  case tensor
 }
