@@ -145,6 +145,7 @@ extension MLFF {
     @Option(help: "Input format (default: from the input's extension).")
     var inputFormat: StructureFileFormat?
     @OptionGroup var keys: LabelKeyOptions
+    @OptionGroup var progress: ProgressOptions
     @Option(help: ArgumentHelp("For an .h5 output: train,validation,test fractions of random splits stored in the file, e.g. 0.8,0.1,0.1.", valueName: "fractions"))
     var split: String?
     @Option(help: "For an .h5 output: seed of the random splits (same seed, same splits on every machine).")
@@ -178,17 +179,17 @@ extension MLFF {
       let source = try openStructureSource(input, format: readFormat, options: keys.extxyz)
       let splits = try split.map { (fractions: try SplitFractions(parsing: $0), seed: seed) }
       let sink = try openStructureSink(output, format: writeFormat, options: keys.extxyz, splits: splits)
-      let progress = LargeFileProgress(label: "convert", source: source)
+      let progressLine = LargeFileProgress(label: "convert", source: source, shown: progress.showsProgress)
       var frames = 0, atoms = 0
       while let s = try source.next() {
         try sink.write(s)
         frames += 1
         atoms += s.count
-        progress.update()
+        progressLine.update()
       }
       try requireFrames(frames, in: input)
       try sink.finish()
-      progress.finish()
+      progressLine.finish()
       print("wrote \(frames) frame\(frames == 1 ? "" : "s") (\(atoms) atoms) to \(output) as \(writeFormat == .xyz ? "plain XYZ" : writeFormat == .h5 ? "an HDF5 dataset" : "extended XYZ")")
     }
   }
@@ -199,10 +200,12 @@ final class LargeFileProgress {
   private let source: any StructureSource
   private let line: ProgressLine?
 
-  /// - Parameter threshold: files at least this large (bytes) show a progress line.
-  init(label: String, source: any StructureSource, threshold: Int64 = 64 << 20) {
+  /// - Parameters:
+  ///   - threshold: files at least this large (bytes) show a progress line.
+  ///   - shown: false for no progress line at all (`--quiet`).
+  init(label: String, source: any StructureSource, threshold: Int64 = 64 << 20, shown: Bool = true) {
     self.source = source
-    if let (_, total) = source.byteProgress, total >= threshold {
+    if shown, let (_, total) = source.byteProgress, total >= threshold {
       line = ProgressLine(label: label, total: Int(total >> 20), unit: "MB")
     } else {
       line = nil

@@ -158,6 +158,7 @@ extension MLFF {
     @Option(help: "Input format (default: from the extension).")
     var inputFormat: StructureFileFormat?
     @OptionGroup var keys: LabelKeyOptions
+    @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
       if let cutoff, !(cutoff > 0 && cutoff.isFinite) {
@@ -169,15 +170,15 @@ extension MLFF {
     func run() throws {
       let format = try StructureFileFormat.resolve(inputFormat, path: file, role: "the file", option: "--input-format")
       let source = try openStructureSource(file, format: format, options: keys.extxyz)
-      let progress = LargeFileProgress(label: "info", source: source)
+      let progressLine = LargeFileProgress(label: "info", source: source, shown: progress.showsProgress)
       var summary = StructureFileSummary(file: file, cutoff: cutoff)
       var frame = 0
       while let s = try source.next() {
         try summary.add(s, frame: frame)
         frame += 1
-        progress.update()
+        progressLine.update()
       }
-      progress.finish()
+      progressLine.finish()
       summary.finish()
       if json {
         print(try jsonText(summary))
