@@ -56,6 +56,13 @@ import Testing
     let fresh = try runMLFF(["train"] + common + ["--epochs", "1", "--fresh", "--quiet"])
     #expect(fresh.status == 0, "\(fresh.stderr)")
     #expect(try metricLines(run) == 1)
+    // --fresh with data that cannot be read fails before the old run is deleted.
+    let empty = folder.appendingPathComponent("empty.xyz")
+    try Data().write(to: empty)
+    let refused = try runMLFF(["train", empty.path, "-o", run.path, "--fresh"])
+    #expect(refused.status == 1 && refused.stderr.contains("holds no structures"), "\(refused.stderr)")
+    #expect(try metricLines(run) == 1)
+    #expect(FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoint_last.safetensors").path))
 
     // eval: JSON metrics with the unit in every key, and the report in the -o folder.
     let report = folder.appendingPathComponent("eval")

@@ -160,12 +160,6 @@ extension MLFF {
       let c = trainingConfiguration()
       let folder = RunFolder(URL(fileURLWithPath: output))
       let resume = hasRun && !fresh
-      if fresh && hasRun {
-        for file in [folder.lastCheckpoint, folder.bestCheckpoint, folder.model, folder.metrics, folder.learningCurve,
-                     folder.testMetrics, folder.configuration] {
-          try? FileManager.default.removeItem(at: file)
-        }
-      }
       for file in [input, validation, test].compactMap({ $0 }) where StructureFileFormat.fromExtension(of: file) == .extxyz {
         try requireFirstFrame(of: file)
       }
@@ -178,6 +172,15 @@ extension MLFF {
       } else {
         trainingData = try TrainingData.read(
           dataURL, trainFraction: c.trainFraction, validationFraction: c.validationFraction, seed: c.seed)
+      }
+      if fresh && hasRun {
+        // Only once the data has been read: a mistake in it leaves the old run in place.
+        for file in [folder.lastCheckpoint, folder.bestCheckpoint, folder.model, folder.metrics, folder.learningCurve,
+                     folder.testMetrics, folder.configuration] where FileManager.default.fileExists(atPath: file.path) {
+          do { try FileManager.default.removeItem(at: file) } catch {
+            throw CommandFailure("--fresh: cannot delete \(file.path) of the old run (\(error.localizedDescription)); delete the folder \(output) by hand or choose another -o")
+          }
+        }
       }
       let trainer = try Trainer(configuration: c, data: trainingData, folder: folder.url, resume: resume)
       trainer.showsProgress = progress.showsProgress
