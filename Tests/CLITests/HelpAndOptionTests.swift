@@ -11,7 +11,9 @@ import Testing
   ]
 
   /// Every line fits in 80 columns, and no paragraph line is followed by a line whose first word
-  /// would have fitted on it (the mark of a hand-wrapped text wrapped again by the parser).
+  /// would have fitted on it (the mark of a hand-wrapped text wrapped again by the parser, which
+  /// breaks a line only when the next word and its space would pass column 79). A line that
+  /// starts a numbered item ("2. …") may follow a short one.
   @Test(arguments: commands) func helpReadsWellAtEightyColumns(_ command: [String]) throws {
     let run = try runMLFF(command + ["--help"], environment: ["COLUMNS": "80"])
     #expect(run.status == 0, "\(run.stderr)")
@@ -23,7 +25,7 @@ import Testing
       let next = lines[k + 1]
       guard !next.isEmpty, !next.hasPrefix(" "), next.first?.isNumber != true,
             let word = next.split(separator: " ").first else { continue }
-      #expect(line.count + 1 + word.count > 70, "\(command): ragged line '\(line)' before '\(next)'")
+      #expect(line.count + 1 + word.count > 78, "\(command): ragged line '\(line)' before '\(next)'")
     }
   }
 
