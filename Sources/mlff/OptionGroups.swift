@@ -32,18 +32,24 @@ struct ModelOptions: ParsableArguments {
 
 /// `--teacher NAME` and how its worker processes run.
 struct TeacherOptions: ParsableArguments {
-  @Option(help: ArgumentHelp(
+  /// The help texts, shared with `mlff distill`, whose teacher options override a settings file.
+  static let teacherHelp = ArgumentHelp(
     "Teacher: emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, or module:function for any function that returns an ASE calculator (its folder on PYTHONPATH).",
-    valueName: "name"))
+    valueName: "name")
+  static let workersHelp: ArgumentHelp = "Teacher worker processes, each with its own copy of the teacher."
+  static let timeoutHelp: ArgumentHelp = "Seconds one structure may take before its worker is killed and the structure marked failed."
+  static let pythonHelp = ArgumentHelp("Python interpreter for the teacher (default: $MLFF_PYTHON, else .venv/bin/python).", valueName: "path")
+
+  @Option(help: teacherHelp)
   var teacher: String?
 
-  @Option(help: "Teacher worker processes, each with its own copy of the teacher.")
+  @Option(help: workersHelp)
   var workers: Int = 1
 
-  @Option(help: "Seconds one structure may take before its worker is killed and the structure marked failed.")
+  @Option(help: timeoutHelp)
   var timeout: Double = 600
 
-  @Option(help: ArgumentHelp("Python interpreter for the teacher (default: $MLFF_PYTHON, else .venv/bin/python).", valueName: "path"))
+  @Option(help: pythonHelp)
   var python: String?
 
   @Option(help: "Device for the teacher: cpu or cuda (default: the teacher's choice).")

@@ -32,18 +32,18 @@ extension MLFF {
     @Option(name: .shortAndLong, help: "Run folder.")
     var output: String
 
-    @Option(help: ArgumentHelp(
-      "Teacher: emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, or module:function for any function that returns an ASE calculator (its folder on PYTHONPATH).",
-      valueName: "name"))
+    // The teacher options of TeacherOptions, without defaults: what is not given comes from the
+    // settings file (a teacher's --device is not a setting of the distillation yet).
+    @Option(help: TeacherOptions.teacherHelp)
     var teacher: String?
 
-    @Option(help: "Teacher worker processes.")
+    @Option(help: TeacherOptions.workersHelp)
     var workers: Int?
 
-    @Option(help: "Seconds one structure may take before its worker is killed and the structure marked failed.")
+    @Option(help: TeacherOptions.timeoutHelp)
     var timeout: Double?
 
-    @Option(help: ArgumentHelp("Python interpreter for the teacher (default: $MLFF_PYTHON, else .venv/bin/python).", valueName: "path"))
+    @Option(help: TeacherOptions.pythonHelp)
     var python: String?
 
     @Option(help: "Student size.")
