@@ -7,62 +7,99 @@ import Teacher
 
 /// The options that choose what gives energies: a student, a committee of students, a teacher
 /// or a built-in analytic potential. Shared by the commands that drive a `Potential`.
+///
+/// A committee's members are given one per `--committee` (repeated) or as one comma-separated
+/// list, never as several words after one `--committee`: a command's positional input can then
+/// follow the option (`mlff md --committee a.safetensors,b.safetensors init.xyz`) without being
+/// taken for a member.
 struct EnergyModelOptions: ParsableArguments {
-  @Option(help: "Student model file (.safetensors).")
+  @Option(help: ArgumentHelp("Student model file (.safetensors).", valueName: "file"))
   var model: String?
 
-  @Option(parsing: .upToNextOption, help: "Two or more student model files run as a committee (mean forces; their disagreement is reported).")
-  var committee: [String] = []
+  @Option(help: ArgumentHelp(
+    "Student model files run as a committee (mean forces; their disagreement is logged): two or more, each after its own --committee or together as a comma-separated list.",
+    valueName: "file[,file…]"))
+  var committee: [CommaSeparated<String>] = []
 
-  @Option(help: "Teacher: emt, lj, chgnet, sevennet-0, … or module:function.")
-  var teacher: String?
+  @OptionGroup var teacherOptions: TeacherOptions
 
   @Option(help: "Built-in analytic potential: lj (argon parameters) or morse (copper parameters).")
-  var potential: String?
+  var potential: AnalyticPotential?
 
-  @Option(help: "Student arithmetic: float or double.")
-  var precision: String = "float"
+  @OptionGroup var arithmetic: PrecisionOption
 
-  @Option(help: "Teacher worker processes.")
-  var workers: Int = 1
-
-  @Option(help: "Python interpreter for the teacher (default: $MLFF_PYTHON, else .venv/bin/python).")
-  var python: String?
+  /// The committee's model files, in the order given.
+  var committeeFiles: [String] { committee.flatMap(\.values) }
 
   func validate() throws {
-    let chosen = [model != nil, !committee.isEmpty, teacher != nil, potential != nil].filter { $0 }.count
+    let chosen = [model != nil, !committee.isEmpty, teacherOptions.teacher != nil, potential != nil].filter { $0 }.count
     guard chosen <= 1 else {
-      throw ValidationError("choose only one of --model FILE, --committee FILE FILE…, --teacher NAME, --potential lj|morse")
+      throw ValidationError("choose only one of --model FILE, --committee FILE,FILE…, --teacher NAME, --potential lj|morse")
     }
-    if committee.count == 1 { throw ValidationError("--committee needs at least two model files") }
-    if let potential, !["lj", "morse"].contains(potential) {
-      throw ValidationError("--potential must be lj or morse, got '\(potential)'")
+  }
+
+  /// The checks that need the command's positional words, called first from the command's
+  /// `validate()`: refuses words beyond the one input, explaining the committee's spelling when
+  /// that is the likely cause (`--committee a b init.xyz`), and a committee of one.
+  /// - Parameters:
+  ///   - input: the word taken as the input.
+  ///   - extra: the positional words after the input.
+  func validate(input: String, extra: [String]) throws {
+    try refuseExtraArguments(extra, input: input)
+    if committeeFiles.count == 1 {
+      throw ValidationError("--committee needs at least two model files: --committee a.safetensors,b.safetensors or --committee a.safetensors --committee b.safetensors")
     }
-    if PaiNNPrecision(rawValue: precision) == nil {
-      throw ValidationError("--precision must be float or double, got '\(precision)'")
+  }
+
+  private func refuseExtraArguments(_ extra: [String], input: String) throws {
+    guard let first = extra.first else { return }
+    if !committee.isEmpty, let last = extra.last {
+      let members = (committeeFiles + [input] + extra.dropLast()).joined(separator: ",")
+      throw ValidationError("'\(input)' and '\(extra.joined(separator: "', '"))' follow --committee, which takes one model file each time or a comma-separated list; write --committee \(members) \(last) (or repeat --committee before every member)")
     }
-    guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
+    throw ValidationError("unexpected argument '\(first)': the command takes one input file, here '\(input)'")
+  }
+
+  /// True when one of --model, --committee, --teacher or --potential was given.
+  var isChosen: Bool { model != nil || !committee.isEmpty || teacherOptions.teacher != nil || potential != nil }
+
+  /// Refuses a command line that names nothing to give the energies.
+  func requireChoice() throws {
+    guard isChosen else {
+      throw ValidationError("say what gives the energies: --model FILE, --committee FILE,FILE…, --teacher NAME or --potential lj|morse")
+    }
   }
 
   /// The chosen potential; `pool` is the teacher pool to close when one was started.
+  /// - Throws: `CommandFailure` when nothing was chosen; a model file's or the teacher's error.
   func make() throws -> (potential: any Potential, pool: TeacherPool?) {
-    let arithmetic = PaiNNPrecision(rawValue: precision) ?? .float
+    let arithmetic = arithmetic.precision
     if let model {
       return (try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: arithmetic), nil)
     }
     if !committee.isEmpty {
-      let members = try committee.map { try PaiNNPotential(contentsOf: URL(fileURLWithPath: $0), precision: arithmetic) as any Potential }
+      let members = try committeeFiles.map { try PaiNNPotential(contentsOf: URL(fileURLWithPath: $0), precision: arithmetic) as any Potential }
       return (try CommitteePotential(members: members), nil)
     }
-    if let teacher {
-      let pool = try TeacherPool(configuration: TeacherConfiguration(model: teacher, workers: workers, python: python))
+    if let teacher = teacherOptions.teacher {
+      let pool = try TeacherPool(configuration: teacherOptions.configuration(teacher: teacher))
       return (pool, pool)
     }
     guard let potential else {
-      throw ValidationError("say what gives the energies: --model FILE, --committee FILE FILE…, --teacher NAME or --potential lj|morse")
+      throw CommandFailure("say what gives the energies: --model FILE, --committee FILE,FILE…, --teacher NAME or --potential lj|morse")
     }
-    return (potential == "morse" ? Morse() : LennardJones(), nil)
+    return (potential == .morse ? Morse() : LennardJones(), nil)
   }
+}
+
+/// `--potential`: the analytic potentials built in.
+enum AnalyticPotential: String, CaseIterable, ExpressibleByArgument {
+  /// Lennard-Jones with argon parameters.
+  case lj
+  /// Morse with copper parameters.
+  case morse
+
+  init?(argument: String) { self.init(rawValue: argument.lowercased()) }
 }
 
 /// Refuses structures with elements the potential does not know, naming them and the frame.
@@ -75,10 +112,4 @@ func checkElements(_ structures: [Structure], supportedBy potential: any Potenti
       throw CommandFailure(description: "\(file) frame \(firstFrame + k) (0-based) contains \(unknown.sorted().map(Elements.symbol).joined(separator: ", ")), which the model does not know (it knows \(supported.sorted().map(Elements.symbol).joined(separator: " ")))")
     }
   }
-}
-
-/// A command that could not finish, said in words a user can act on (printed without the
-/// usage text that ArgumentParser adds to a `ValidationError`).
-struct CommandFailure: Error, CustomStringConvertible {
-  var description: String
 }

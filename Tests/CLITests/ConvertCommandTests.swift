@@ -57,6 +57,19 @@ import Testing
     #expect(try String(contentsOf: output, encoding: .utf8).contains("REF_energy=-10.8"))
   }
 
+  @Test func outputGivenWithDashO() throws {
+    let folder = try cliTemporaryFolder()
+    let input = folder.appendingPathComponent("in.xyz"), output = folder.appendingPathComponent("out.extxyz")
+    try ExtXYZ.write(Self.labelled(), to: input)
+    let run = try runMLFF(["convert", input.path, "-o", output.path])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(try ExtXYZ.read(output) == Self.labelled())
+    let twice = try runMLFF(["convert", input.path, output.path, "-o", output.path])
+    #expect(twice.status == 64 && twice.stderr.contains("give the output file once"), "\(twice.stderr)")
+    let none = try runMLFF(["convert", input.path])
+    #expect(none.status == 64 && none.stderr.contains("-o"), "\(none.stderr)")
+  }
+
   @Test func userMistakesGiveActionableErrors() throws {
     let folder = try cliTemporaryFolder()
     let input = folder.appendingPathComponent("in.xyz")

@@ -9,12 +9,9 @@ extension MLFF.Bench {
     static let configuration = CommandConfiguration(
       commandName: "label",
       abstract: "Labelling throughput of `mlff label` next to a plain Python loop over the same calculator.",
+      usage: "mlff bench label [<options>]",
       discussion: """
-        Writes N rattled structures (Cu fcc 2×2×2, 32 atoms, for emt; Si diamond 2×1×1, 16 atoms,
-        otherwise), times scripts/bench/label_python_loop.py on them, then `mlff label` with each
-        worker count. Both figures exclude loading the model: the loop's is timed after the
-        calculator is made, and `mlff label` reports the time from its workers being ready to the
-        last structure (which includes its journal writes).
+        Writes N rattled structures (Cu fcc 2×2×2, 32 atoms, for emt; Si diamond 2×1×1, 16 atoms, otherwise), times scripts/bench/label_python_loop.py on them, then `mlff label` with each worker count. Both figures exclude loading the model: the loop's is timed after the calculator is made, and `mlff label` reports the time from its workers being ready to the last structure (which includes its journal writes).
         """)
 
     @Option(help: "Teacher name (emt, chgnet, sevennet-0, …).")
@@ -23,11 +20,18 @@ extension MLFF.Bench {
     @Option(help: "Number of structures.")
     var structures = 200
 
-    @Option(help: "Worker counts to time, comma-separated.")
-    var workers = "1,2"
+    @Option(help: ArgumentHelp("Worker counts to time, comma-separated.", valueName: "n,n,…"))
+    var workers = CommaSeparated<Int>([1, 2])
 
     @Option(help: "Python interpreter for both sides (default: $MLFF_PYTHON, else .venv/bin/python).")
     var python: String?
+
+    func validate() throws {
+      guard structures >= 1 else { throw CommandFailure("--structures must be at least 1, got \(structures)") }
+      guard workers.values.allSatisfy({ $0 >= 1 }) else {
+        throw CommandFailure("--workers takes positive worker counts separated by commas, e.g. 1,2; got '\(workers.defaultValueDescription)'")
+      }
+    }
 
     func run() throws {
       let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mlff-bench-label-\(getpid())")
@@ -44,20 +48,20 @@ extension MLFF.Bench {
       guard let line = loop.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
             let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
             let loopSeconds = json["seconds"] as? Double else {
-        throw ValidationError("the Python loop did not print its timing:\n\(loop)")
+        throw CommandFailure("the Python loop did not print its timing:\n\(loop)")
       }
       let loopRate = Double(structures) / loopSeconds
       print("teacher \(teacher), \(structures) structures, \(ProcessInfo.processInfo.activeProcessorCount) cores")
       print(String(format: "%-28@ %10.1f structures/s  (%.2f s)", "python loop (peer)" as NSString, loopRate, loopSeconds))
 
       let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
-      for count in workers.split(separator: ",").compactMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) {
+      for count in workers.values {
         let output = folder.appendingPathComponent("w\(count).h5")
         let text = try runProcess(executable, ["label", input.path, "-o", output.path, "--teacher", teacher,
                                                "--workers", String(count), "--python", interpreter])
         guard let range = text.range(of: "labelling took "),
               let seconds = Double(text[range.upperBound...].prefix(while: { $0.isNumber || $0 == "." })) else {
-          throw ValidationError("mlff label did not report its time:\n\(text)")
+          throw CommandFailure("mlff label did not report its time:\n\(text)")
         }
         let rate = Double(structures) / seconds
         print(String(format: "%-28@ %10.1f structures/s  (%.2f s)  %.2fx the loop",
@@ -105,7 +109,7 @@ extension MLFF.Bench {
       process.waitUntilExit()
       let text = String(decoding: data, as: UTF8.self)
       guard process.terminationStatus == 0 else {
-        throw ValidationError("\(executable) \(arguments.joined(separator: " ")) failed (status \(process.terminationStatus)):\n\(text)")
+        throw CommandFailure("\(executable) \(arguments.joined(separator: " ")) failed (status \(process.terminationStatus)):\n\(text)")
       }
       return text
     }

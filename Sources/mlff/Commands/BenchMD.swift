@@ -12,19 +12,16 @@ extension MLFF.Bench {
     static let configuration = CommandConfiguration(
       commandName: "md",
       abstract: "MD steps per second of the small and medium student vs ASE + schnetpack PaiNN of the same size.",
+      usage: "mlff bench md [<options>]",
       discussion: """
-        Systems: biphenyl (22 atoms, molecule), diamond Si (64 and 216 atoms), fcc Cu (1,372 atoms).
-        Both sides: randomly initialised PaiNN (3 layers, 20 radial functions, 5 Å cutoff), float32,
-        NVE velocity Verlet at 0.5 fs from 300 K, neighbour list rebuilt every step, the same
-        number of threads. The peer is scripts/bench/md_ase_schnetpack.py (ASE VelocityVerlet +
-        schnetpack AtomsConverter/ASENeighborList) run with --python in the same invocation.
+        Systems: biphenyl (22 atoms, molecule), diamond Si (64 and 216 atoms), fcc Cu (1,372 atoms). Both sides: randomly initialised PaiNN (3 layers, 20 radial functions, 5 Å cutoff), float32, NVE velocity Verlet at 0.5 fs from 300 K, neighbour list rebuilt every step, the same number of threads. The peer is scripts/bench/md_ase_schnetpack.py (ASE VelocityVerlet + schnetpack AtomsConverter/ASENeighborList) run with --python in the same invocation.
         """)
 
-    @Option(help: "Student sizes: comma-separated presets (tiny, small, medium, large).")
-    var presets: String = "small,medium"
+    @Option(help: ArgumentHelp("Student sizes: comma-separated presets (tiny, small, medium, large).", valueName: "presets"))
+    var presets = CommaSeparated<PaiNNPreset>([.small, .medium])
 
-    @Option(help: "Systems: comma-separated from biphenyl, si64, si216, cu1372.")
-    var systems: String = "biphenyl,si64,si216,cu1372"
+    @Option(help: ArgumentHelp("Systems: comma-separated from biphenyl, si64, si216, cu1372.", valueName: "systems"))
+    var systems = CommaSeparated<String>(["biphenyl", "si64", "si216", "cu1372"])
 
     @Option(help: "Threads for both sides.")
     var threads: Int = 1
@@ -45,10 +42,7 @@ extension MLFF.Bench {
     var script: String = "scripts/bench/md_ase_schnetpack.py"
 
     func validate() throws {
-      for p in presets.split(separator: ",") where PaiNNPreset(rawValue: String(p)) == nil {
-        throw ValidationError("unknown preset '\(p)'; use tiny, small, medium or large")
-      }
-      for s in systems.split(separator: ",") where benchSystem(String(s)) == nil {
+      for s in systems.values where benchSystem(s) == nil {
         throw ValidationError("unknown system '\(s)'; use biphenyl, si64, si216 or cu1372")
       }
       guard threads > 0, seconds > 0, maxSteps > 0 else { throw ValidationError("--threads, --seconds and --max-steps must be positive") }
@@ -57,11 +51,11 @@ extension MLFF.Bench {
     func run() throws {
       TensorThreads.elementwiseThreads = threads
       TensorThreads.setBLASThreads(threads)
-      let cases = systems.split(separator: ",").map { (String($0), benchSystem(String($0))!) }
+      let cases = systems.values.map { ($0, benchSystem($0)!) }
       print("MD steps/s, NVE velocity Verlet 0.5 fs, float32, random PaiNN (3 layers, 20 rbf, 5 Å), \(threads) thread(s)")
       print("preset  system      atoms    mlff steps/s   ASE+schnetpack steps/s   ratio")
-      for presetName in presets.split(separator: ",").map(String.init) {
-        let preset = PaiNNPreset(rawValue: presetName)!
+      for preset in presets.values {
+        let presetName = preset.rawValue
         let peer = noPeer ? [:] : try peerTimings(cases.map(\.1), features: preset.configuration.featureCount)
         for (k, (name, structure)) in cases.enumerated() {
           let ours = try stepsPerSecond(structure, preset: preset)
@@ -111,12 +105,12 @@ extension MLFF.Bench {
       let output = Pipe()
       process.standardOutput = output
       do { try process.run() } catch {
-        throw ValidationError("cannot run \(python): \(error.localizedDescription); make the peers with `make bench-setup` or pass --no-peer")
+        throw CommandFailure("cannot run \(python): \(error.localizedDescription); make the peers with `make bench-setup` or pass --no-peer")
       }
       let data = output.fileHandleForReading.readDataToEndOfFile()
       process.waitUntilExit()
       guard process.terminationStatus == 0 else {
-        throw ValidationError("\(script) failed with status \(process.terminationStatus); see its messages above")
+        throw CommandFailure("\(script) failed with status \(process.terminationStatus); see its messages above")
       }
       var out: [Int: Double] = [:]
       for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {

@@ -9,17 +9,13 @@ extension MLFF.Bench {
     static let configuration = CommandConfiguration(
       commandName: "neighbors",
       abstract: "Time the O(N) neighbour list against vesin and ASE on fcc Cu and a random liquid.",
+      usage: "mlff bench neighbors [<options>]",
       discussion: """
-        Systems: periodic fcc Cu (a = 3.61 Å, supercells of the 4-atom cubic cell) and a random
-        liquid (density 0.0758 atoms/Å³, no two atoms closer than 1.8 Å, periodic cubic box) near
-        each requested size. Prints the best and median of several builds, µs per atom and
-        million directed pairs per second; with --peers, the same for vesin (n_threads=1) and
-        ASE's neighbor_list on the exact same positions, run by scripts/bench/neighbors_peers.py
-        in the benchmark environment, and the ratio peer time / mlff time.
+        Systems: periodic fcc Cu (a = 3.61 Å, supercells of the 4-atom cubic cell) and a random liquid (density 0.0758 atoms/Å³, no two atoms closer than 1.8 Å, periodic cubic box) near each requested size. Prints the best and median of several builds, µs per atom and million directed pairs per second; with --peers, the same for vesin (n_threads=1) and ASE's neighbor_list on the exact same positions, run by scripts/bench/neighbors_peers.py in the benchmark environment, and the ratio peer time / mlff time.
         """)
 
-    @Option(help: "Comma-separated system sizes in atoms.")
-    var sizes: String = "1000,10000,100000,1000000"
+    @Option(help: ArgumentHelp("Comma-separated system sizes in atoms.", valueName: "n,n,…"))
+    var sizes = CommaSeparated<Int>([1000, 10000, 100_000, 1_000_000])
 
     @Option(help: "Cutoff radius, Å.")
     var cutoff: Double = 5
@@ -39,8 +35,8 @@ extension MLFF.Bench {
     @Option(help: "Skip ASE above this many atoms (it is slow and memory-hungry there).")
     var aseMaxAtoms: Int = 100_000
 
-    @Option(help: "Systems to run: fcc, liquid or both (comma-separated).")
-    var systems: String = "fcc,liquid"
+    @Option(help: ArgumentHelp("Systems to run: fcc, liquid or both (comma-separated).", valueName: "systems"))
+    var systems = CommaSeparated<String>(["fcc", "liquid"])
 
     func validate() throws {
       guard parsedSizes != nil else {
@@ -53,15 +49,9 @@ extension MLFF.Bench {
       }
     }
 
-    var parsedSizes: [Int]? {
-      let values = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-      guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
-      return values.map { $0! }
-    }
+    var parsedSizes: [Int]? { sizes.values.allSatisfy({ $0 > 0 }) ? sizes.values : nil }
 
-    var parsedSystems: [String] {
-      systems.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    }
+    var parsedSystems: [String] { systems.values }
 
     func run() throws {
       var cases: [(name: String, structure: Structure)] = []
@@ -181,10 +171,10 @@ extension MLFF.Bench {
         "cutoff": cutoff, "repeats": repeats, "ase_max_atoms": aseMaxAtoms, "systems": systems,
       ]
       let manifestURL = directory.appendingPathComponent("manifest.json")
-      try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+      try JSONSerialization.data(withJSONObject: manifest, options: [.withoutEscapingSlashes]).write(to: manifestURL)
 
       guard FileManager.default.isExecutableFile(atPath: python) else {
-        throw ValidationError(
+        throw CommandFailure(
           "no Python interpreter at \(python); make the benchmark environment with `make bench-setup` or pass --python")
       }
       let process = Process()
@@ -199,7 +189,7 @@ extension MLFF.Bench {
       let data = output.fileHandleForReading.readDataToEndOfFile()
       process.waitUntilExit()
       guard process.terminationStatus == 0 else {
-        throw ValidationError("\(peersScript) failed with status \(process.terminationStatus); see its messages above")
+        throw CommandFailure("\(peersScript) failed with status \(process.terminationStatus); see its messages above")
       }
       let decoded = try JSONDecoder().decode(NeighborPeerOutput.self, from: data)
       return (decoded.systems, decoded.versions)

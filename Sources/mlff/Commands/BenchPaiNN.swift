@@ -12,24 +12,18 @@ extension MLFF.Bench {
     static let configuration = CommandConfiguration(
       commandName: "painn",
       abstract: "Time PaiNN energy + forces against schnetpack's PaiNN (PyTorch CPU) on molecules and crystals.",
+      usage: "mlff bench painn [<options>]",
       discussion: """
-        Structures: ethanol (9 atoms), planar biphenyl (22), diamond Si 2×2×2 and 3×3×3 (64,
-        216, periodic), fcc Cu 7×7×7 (1372, periodic). For each preset a random model is
-        written and evaluated here in Float (neighbour list included in the time) and by
-        scripts/bench/painn_schnetpack.py with schnetpack's PaiNN + Atomwise + Forces in
-        float32 on the same weights and positions (neighbour list precomputed, not timed).
-        Prints the median of --repeats evaluations after one warm-up, and the ratio
-        schnetpack time / mlff time (above 1: mlff is faster). With --engine tensor the same
-        model is also run through its tensor-engine execution (PaiNNTrainable.forward without
-        a recorded graph, neighbour list included) and the ratio tensor time / fused time is
-        printed: what the hand-derived fused path gains.
+        Structures: ethanol (9 atoms), planar biphenyl (22), diamond Si 2×2×2 and 3×3×3 (64, 216, periodic), fcc Cu 7×7×7 (1372, periodic). For each preset a random model is written and evaluated here in Float (neighbour list included in the time) and by scripts/bench/painn_schnetpack.py with schnetpack's PaiNN + Atomwise + Forces in float32 on the same weights and positions (neighbour list precomputed, not timed). Prints the median of --repeats evaluations after one warm-up, and the ratio schnetpack time / mlff time (above 1: mlff is faster).
+
+        With --engine tensor the same model also runs through its tensor-engine execution (PaiNNTrainable.forward without a recorded graph, neighbour list included), and the ratio tensor time / fused time is printed: what the hand-derived fused path gains.
 
           mlff bench painn --presets small,medium --threads 1
           mlff bench painn --engine tensor --no-peer
         """)
 
-    @Option(help: "Comma-separated presets.")
-    var presets = "small,medium"
+    @Option(help: ArgumentHelp("Comma-separated presets.", valueName: "presets"))
+    var presets = CommaSeparated<PaiNNPreset>([.small, .medium])
     @Option(help: "Threads for both sides (BLAS here, torch.set_num_threads there).")
     var threads = 1
     @Option(help: "Timed evaluations per structure (the median is reported).")
@@ -44,14 +38,9 @@ extension MLFF.Bench {
     var engine: PaiNNEngine = .fused
 
     func validate() throws {
-      for p in presetList where PaiNNPreset(rawValue: p) == nil {
-        throw ValidationError("unknown preset '\(p)' in --presets; choose from \(PaiNNPreset.allCases.map(\.rawValue).joined(separator: ","))")
-      }
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
       guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
     }
-
-    var presetList: [String] { presets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
 
     func run() throws {
       TensorThreads.setBLASThreads(threads)
@@ -65,8 +54,8 @@ extension MLFF.Bench {
       print(pad("preset", 8) + pad("structure", 10) + pad("atoms", 6, right: true) + pad("mlff ms", 12, right: true)
         + pad("schnetpack ms", 15, right: true) + pad("ratio", 8, right: true)
         + (engine == .tensor ? pad("tensor ms", 12, right: true) + pad("tensor/fused", 14, right: true) : ""))
-      for name in presetList {
-        let preset = PaiNNPreset(rawValue: name)!
+      for preset in presets.values {
+        let name = preset.rawValue
         let model = PaiNNModel.random(preset.configuration, elements: [1, 6, 8, 14, 29], seed: 0)
         let modelURL = folder.appendingPathComponent("\(name).safetensors")
         try model.write(to: modelURL, dtype: .f32)
@@ -114,7 +103,7 @@ extension MLFF.Bench {
       let output = Pipe()
       process.standardOutput = output
       do { try process.run() } catch {
-        throw ValidationError("cannot run \(python) \(script): \(error.localizedDescription); make the benchmark environment with `make bench-setup` or pass --no-peer")
+        throw CommandFailure("cannot run \(python) \(script): \(error.localizedDescription); make the benchmark environment with `make bench-setup` or pass --no-peer")
       }
       let data = output.fileHandleForReading.readDataToEndOfFile()
       process.waitUntilExit()
@@ -123,7 +112,7 @@ extension MLFF.Bench {
             let json = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
             let times = json["median_seconds"] as? [Double]
       else {
-        throw ValidationError("\(script) failed (exit status \(process.terminationStatus)); run it by hand to see why, or pass --no-peer")
+        throw CommandFailure("\(script) failed (exit status \(process.terminationStatus)); run it by hand to see why, or pass --no-peer")
       }
       return times
     }

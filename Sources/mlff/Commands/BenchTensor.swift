@@ -9,23 +9,18 @@ extension MLFF.Bench {
     static let configuration = CommandConfiguration(
       commandName: "tensor",
       abstract: "Time the tensor engine against raw BLAS, memcpy and PyTorch (CPU).",
+      usage: "mlff bench tensor [<options>]",
       discussion: """
-        1. Matrix products n×n·n×n in Float and Double: GFLOP/s of `matmul` next to a raw
-           cblas_sgemm/dgemm call on preallocated buffers (the machine's measured peak).
-        2. Elementwise ops in Float: GB/s (bytes read + written) next to memcpy of the same
-           bytes, in cache and in memory.
-        3. An MLP energy E = Σ silu(silu(x·W1 + b1)·W2 + b2)·W3 (widths in → w → w → 1, Float)
-           on a batch: forward; forward + ∂E/∂θ; forward + forces −∂E/∂x + ∂/∂θ of the force
-           loss |F − F_ref|² (double backward). With --torch the same three steps in PyTorch
-           on the CPU with the same thread count, run by scripts/bench/tensor_torch.py, and
-           the ratio PyTorch time / engine time (above 1: the engine is faster).
+        1. Matrix products n×n·n×n in Float and Double: GFLOP/s of `matmul` next to a raw cblas_sgemm/dgemm call on preallocated buffers (the machine's measured peak).
+        2. Elementwise ops in Float: GB/s (bytes read + written) next to memcpy of the same bytes, in cache and in memory.
+        3. An MLP energy E = Σ silu(silu(x·W1 + b1)·W2 + b2)·W3 (widths in → w → w → 1, Float) on a batch: forward; forward + ∂E/∂θ; forward + forces −∂E/∂x + ∂/∂θ of the force loss |F − F_ref|² (double backward). With --torch the same three steps in PyTorch on the CPU with the same thread count, run by scripts/bench/tensor_torch.py, and the ratio PyTorch time / engine time (above 1: the engine is faster).
         """)
 
     @Option(help: "Threads for elementwise ops, BLAS and PyTorch.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Comma-separated matrix sizes.")
-    var sizes: String = "128,256,512,1024"
+    @Option(help: ArgumentHelp("Comma-separated matrix sizes.", valueName: "n,n,…"))
+    var sizes = CommaSeparated<Int>([128, 256, 512, 1024])
 
     @Option(help: "MLP batch size.")
     var batch: Int = 1024
@@ -52,11 +47,7 @@ extension MLFF.Bench {
       guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
     }
 
-    var parsedSizes: [Int]? {
-      let values = sizes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-      guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { return nil }
-      return values.map { $0! }
-    }
+    var parsedSizes: [Int]? { sizes.values.allSatisfy({ $0 > 0 }) ? sizes.values : nil }
 
     func run() throws {
       TensorThreads.elementwiseThreads = threads
@@ -186,13 +177,9 @@ extension MLFF.Bench {
       }
     }
 
-    struct TorchFailure: Error, CustomStringConvertible {
-      let description: String
-    }
-
     func runTorch() throws -> [String: Timing] {
       guard FileManager.default.isExecutableFile(atPath: python) else {
-        throw TorchFailure(description: "no Python interpreter at \(python)")
+        throw CommandFailure( "no Python interpreter at \(python)")
       }
       let process = Process()
       process.executableURL = URL(fileURLWithPath: python)
@@ -207,12 +194,12 @@ extension MLFF.Bench {
       guard process.terminationStatus == 0,
         let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
       else {
-        throw TorchFailure(description: "\(torchScript) exited with status \(process.terminationStatus)")
+        throw CommandFailure( "\(torchScript) exited with status \(process.terminationStatus)")
       }
       var result: [String: Timing] = [:]
       for name in ["forward", "backward", "double_backward"] {
         guard let entry = json[name] as? [String: Double], let best = entry["best"], let median = entry["median"] else {
-          throw TorchFailure(description: "\(torchScript) printed no timing for \(name)")
+          throw CommandFailure( "\(torchScript) printed no timing for \(name)")
         }
         result[name] = Timing(best: best, median: median)
       }

@@ -120,48 +120,46 @@ extension DatasetFileReader: StructureSource {
 
 extension DatasetFileWriter: StructureSink {}
 
-/// Label key options shared by commands that read structure files.
-struct LabelKeyOptions: ParsableArguments {
-  @Option(help: "Comment-line key of the reference energy (eV).")
-  var energyKey = "energy"
-  @Option(help: "Properties column group of the reference forces (R:3, eV/Å).")
-  var forcesKey = "forces"
-  @Option(help: "Comment-line key of the reference stress (eV/Å³, 6 Voigt or 9 values).")
-  var stressKey = "stress"
-
-  var extxyz: ExtXYZOptions {
-    ExtXYZOptions(energyKey: energyKey, forcesKey: forcesKey, stressKey: stressKey)
-  }
-}
-
 extension MLFF {
   struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "convert", abstract: "Convert between extxyz, XYZ and HDF5 (formats from the file extensions).",
+      usage: "mlff convert <input> <output> [<options>]\n       mlff convert <input> -o <output> [<options>]",
       discussion: """
-        Streams frame by frame, so files larger than memory convert in constant memory. Both
-        .extxyz and .xyz are read and written as extended XYZ (ASE's convention); write plain XYZ
-        (species and positions only) with --format xyz. Labels are looked up under the given keys
-        on input and written under the same keys on output.
+        Streams frame by frame, so files larger than memory convert in constant memory. Both .extxyz and .xyz are read and written as extended XYZ (ASE's convention); write plain XYZ (species and positions only) with --format xyz. Labels are looked up under the given keys on input and written under the same keys on output. The output is given after the input or with -o.
 
-        Example: mlff convert train.xyz train-copy.extxyz --energy-key REF_energy --forces-key REF_forces
+        Example:
+          mlff convert train.xyz -o train.h5 --split 0.8,0.1,0.1
+          mlff convert train.xyz copy.extxyz --energy-key REF_energy \\
+              --forces-key REF_forces
         """)
 
     @Argument(help: "Input structure file.")
     var input: String
-    @Argument(help: "Output structure file (replaced when it exists).")
-    var output: String
+    @Argument(help: ArgumentHelp("Output structure file (replaced when it exists); or give it with -o.", valueName: "output"))
+    var outputArgument: String?
+    @Option(name: [.short, .customLong("output")], help: "Output structure file (replaced when it exists).")
+    var outputOption: String?
     @Option(help: "Output format (default: from the output's extension).")
     var format: StructureFileFormat?
     @Option(help: "Input format (default: from the input's extension).")
     var inputFormat: StructureFileFormat?
     @OptionGroup var keys: LabelKeyOptions
-    @Option(help: "For an .h5 output: train,validation,test fractions of random splits stored in the file, e.g. 0.8,0.1,0.1.")
+    @OptionGroup var progress: ProgressOptions
+    @Option(help: ArgumentHelp("For an .h5 output: train,validation,test fractions of random splits stored in the file, e.g. 0.8,0.1,0.1.", valueName: "fractions"))
     var split: String?
     @Option(help: "For an .h5 output: seed of the random splits (same seed, same splits on every machine).")
     var seed: UInt64 = 0
 
+    /// The output file, given after the input or with `-o`.
+    var output: String { outputArgument ?? outputOption ?? "" }
+
     func validate() throws {
+      switch (outputArgument, outputOption) {
+      case (nil, nil): throw ValidationError("give the output file, after the input or with -o: mlff convert in.xyz -o out.h5")
+      case (.some, .some): throw ValidationError("give the output file once, after the input or with -o")
+      default: break
+      }
       _ = try StructureFileFormat.resolve(inputFormat, path: input, role: "the input", option: "--input-format")
       _ = try StructureFileFormat.resolve(format, path: output, role: "the output", option: "--format")
       let a = URL(fileURLWithPath: input).standardizedFileURL.path
@@ -181,16 +179,17 @@ extension MLFF {
       let source = try openStructureSource(input, format: readFormat, options: keys.extxyz)
       let splits = try split.map { (fractions: try SplitFractions(parsing: $0), seed: seed) }
       let sink = try openStructureSink(output, format: writeFormat, options: keys.extxyz, splits: splits)
-      let progress = LargeFileProgress(label: "convert", source: source)
+      let progressLine = LargeFileProgress(label: "convert", source: source, shown: progress.showsProgress)
       var frames = 0, atoms = 0
       while let s = try source.next() {
         try sink.write(s)
         frames += 1
         atoms += s.count
-        progress.update()
+        progressLine.update()
       }
+      try requireFrames(frames, in: input)
       try sink.finish()
-      progress.finish()
+      progressLine.finish()
       print("wrote \(frames) frame\(frames == 1 ? "" : "s") (\(atoms) atoms) to \(output) as \(writeFormat == .xyz ? "plain XYZ" : writeFormat == .h5 ? "an HDF5 dataset" : "extended XYZ")")
     }
   }
@@ -201,10 +200,12 @@ final class LargeFileProgress {
   private let source: any StructureSource
   private let line: ProgressLine?
 
-  /// - Parameter threshold: files at least this large (bytes) show a progress line.
-  init(label: String, source: any StructureSource, threshold: Int64 = 64 << 20) {
+  /// - Parameters:
+  ///   - threshold: files at least this large (bytes) show a progress line.
+  ///   - shown: false for no progress line at all (`--quiet`).
+  init(label: String, source: any StructureSource, threshold: Int64 = 64 << 20, shown: Bool = true) {
     self.source = source
-    if let (_, total) = source.byteProgress, total >= threshold {
+    if shown, let (_, total) = source.byteProgress, total >= threshold {
       line = ProgressLine(label: label, total: Int(total >> 20), unit: "MB")
     } else {
       line = nil

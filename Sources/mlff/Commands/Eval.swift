@@ -9,79 +9,81 @@ extension MLFF {
   struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "eval", abstract: "Errors of a model against labelled structures, with parity plots.",
+      usage: "mlff eval <data> --model <file> [<options>]",
       discussion: """
-        Prints energy MAE/RMSE (meV/atom), force MAE/RMSE (meV/Å), force cosine similarity,
-        stress MAE (meV/Å³) and per-element force MAE. Writes parity plots, an error
-        histogram and report.html to --report (default: <model folder>/eval).
+        Prints energy MAE/RMSE (meV/atom), force MAE/RMSE (meV/Å), force cosine similarity, stress MAE (meV/Å³) and per-element force MAE. Writes parity plots, an error histogram and report.html to the folder -o (default: eval/ next to the model). With --json, prints only the metrics, as one JSON object with the unit in every key (force_mae_meV_per_A, …).
 
-          mlff eval --model runs/x/model.safetensors data.h5 --split test
-          mlff eval --model m.safetensors frames.xyz --json
+        Examples:
+          mlff eval runs/x/data.h5 --model runs/x/model.safetensors --split test
+          mlff eval frames.xyz --model m.safetensors --precision double --json
         """)
-
-    @Option(help: "Model file (.safetensors).")
-    var model: String
 
     @Argument(help: "Labelled structures: a dataset (.h5) or extended XYZ (.xyz, .extxyz).")
     var data: String
 
-    @Option(help: "Evaluate one split of a dataset: train, validation, test or all.")
-    var split: String = "all"
+    @OptionGroup var student: ModelOptions
 
-    @Option(help: "Folder for the plots and report.html (default: eval/ next to the model).")
-    var report: String?
+    @Option(help: "Evaluate one split of a dataset, or all of its structures.")
+    var split: SplitSelection = .all
+
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Folder for the plots and report.html (default: eval/ next to the model).", valueName: "folder"))
+    var output: String?
+
+    /// The former name of `--output`.
+    @Option(name: .customLong("report"), help: .hidden)
+    var reportAlias: String?
 
     @Flag(help: "Print the metrics as JSON only.")
     var json = false
-
-    @Option(help: "Arithmetic: float or double.")
-    var precision: String = "double"
 
     @Option(name: .customLong("batch-size"), help: "Structures per model call.")
     var batchSize: Int = 32
 
     func validate() throws {
-      if !["train", "validation", "test", "all"].contains(split) {
-        throw ValidationError("--split must be train, validation, test or all, got '\(split)'")
-      }
-      if PaiNNPrecision(rawValue: precision) == nil {
-        throw ValidationError("--precision must be 'float' or 'double', got '\(precision)'")
+      if output != nil && reportAlias != nil { throw ValidationError("give the report folder once, with -o/--output") }
+      guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+      if split != .all, StructureFileFormat.fromExtension(of: data) == .extxyz {
+        throw ValidationError("extended XYZ files have no splits; leave out --split (or give --split all)")
       }
     }
 
     func run() throws {
+      let model = student.model
       let modelURL = URL(fileURLWithPath: model)
-      let potential = try PaiNNPotential(contentsOf: modelURL, precision: PaiNNPrecision(rawValue: precision)!)
+      let potential = try student.load()
       let url = URL(fileURLWithPath: data)
       var structures: [Structure]
-      switch url.pathExtension.lowercased() {
-      case "h5", "hdf5":
+      switch StructureFileFormat.fromExtension(of: data) {
+      case .h5?:
         let d = try Dataset.read(url)
-        if split == "all" {
+        switch split {
+        case .all:
           structures = d.structures
-        } else {
-          guard let splits = d.splits, let name = SplitName(rawValue: split) else {
-            throw ValidationError("\(data) has no splits; use --split all")
+        case .split(let name):
+          guard let splits = d.splits else {
+            throw CommandFailure("\(data) has no splits; leave out --split to evaluate all of its structures, or store splits with mlff convert --split")
           }
           structures = splits[name].map { d.structures[$0] }
         }
-      case "xyz", "extxyz":
-        if split != "all" { throw ValidationError("extended XYZ files have no splits; use --split all") }
+      case .extxyz?, .xyz?:
         structures = try ExtXYZ.read(url)
-      default:
-        throw ValidationError("\(data): unknown format; give a dataset (.h5) or extended XYZ (.xyz, .extxyz)")
+        try requireFrames(structures.count, in: data)
+      case nil:
+        throw CommandFailure("\(data): unknown format; give a dataset (.h5) or extended XYZ (.xyz, .extxyz)")
       }
+      let splitName = split.defaultValueDescription
       structures = structures.filter { $0.energy != nil || $0.forces != nil }
       guard !structures.isEmpty else {
-        throw ValidationError("\(data) has no labelled structures\(split == "all" ? "" : " in the \(split) split") to evaluate against")
+        throw CommandFailure("\(data) has no labelled structures\(split == .all ? "" : " in the \(splitName) split") to evaluate against; label it first (mlff label) or give a file with energy or forces")
       }
       let unknown = Set(structures.flatMap(\.atomicNumbers)).subtracting(potential.model.elements)
       if !unknown.isEmpty {
-        throw ValidationError("\(data) contains \(unknown.sorted().map { Elements.symbol($0) }.joined(separator: ", ")), which \(model) was not trained on")
+        throw CommandFailure("\(data) contains \(unknown.sorted().map { Elements.symbol($0) }.joined(separator: ", ")), which \(model) was not trained on; evaluate a model trained on these elements")
       }
       let evaluation = try Evaluation(potential: potential, structures: structures, batchSize: batchSize)
       let summary = evaluation.summary
       if json {
-        print(try summary.json(), terminator: "")
+        print(try jsonText(summary))
       } else {
         print("\(summary.structures) structures, \(summary.atoms) atoms")
         print("quantity               MAE        RMSE")
@@ -93,7 +95,7 @@ extension MLFF {
           print(String(format: "force MAE %@: %.2f meV/Å", symbol, mae))
         }
       }
-      let folder = report.map { URL(fileURLWithPath: $0) }
+      let folder = (output ?? reportAlias).map { URL(fileURLWithPath: $0) }
         ?? modelURL.deletingLastPathComponent().appendingPathComponent("eval")
       try writeEvaluationReport(evaluation, to: folder, title: "Evaluation of \(modelURL.lastPathComponent) on \(url.lastPathComponent)")
       if !json { print("report: \(folder.appendingPathComponent("report.html").path)") }

@@ -106,7 +106,7 @@ struct StructureFileSummary: Encodable {
       do {
         list = try neighborList(s, cutoff: cutoff)
       } catch {
-        throw ValidationError("\(file): frame \(frame) (counting from 0): \(error)")
+        throw CommandFailure("\(file): frame \(frame) (counting from 0): \(error)")
       }
       var perAtom = [Int](repeating: 0, count: s.count)
       for i in list.centers { perAtom[Int(i)] += 1 }
@@ -139,11 +139,12 @@ extension MLFF {
   struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "info", abstract: "Frames, atoms, elements, cells, labels and neighbour counts of a structure file.",
+      usage: "mlff info <file> [<options>]",
       discussion: """
-        Reads the file frame by frame, so it works on files larger than memory. With --cutoff it
-        builds each frame's neighbour list and reports neighbour pairs and neighbours per atom.
+        Reads the file frame by frame, so it works on files larger than memory. With --cutoff it builds each frame's neighbour list and reports neighbour pairs and neighbours per atom. An empty file is reported as 0 frames.
 
-        Example: mlff info train.extxyz --cutoff 5 --json
+        Example:
+          mlff info train.extxyz --cutoff 5 --json
         """)
 
     @Argument(help: "Structure file (.extxyz, .xyz).")
@@ -157,6 +158,7 @@ extension MLFF {
     @Option(help: "Input format (default: from the extension).")
     var inputFormat: StructureFileFormat?
     @OptionGroup var keys: LabelKeyOptions
+    @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
       if let cutoff, !(cutoff > 0 && cutoff.isFinite) {
@@ -168,20 +170,18 @@ extension MLFF {
     func run() throws {
       let format = try StructureFileFormat.resolve(inputFormat, path: file, role: "the file", option: "--input-format")
       let source = try openStructureSource(file, format: format, options: keys.extxyz)
-      let progress = LargeFileProgress(label: "info", source: source)
+      let progressLine = LargeFileProgress(label: "info", source: source, shown: progress.showsProgress)
       var summary = StructureFileSummary(file: file, cutoff: cutoff)
       var frame = 0
       while let s = try source.next() {
         try summary.add(s, frame: frame)
         frame += 1
-        progress.update()
+        progressLine.update()
       }
-      progress.finish()
+      progressLine.finish()
       summary.finish()
       if json {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        print(try jsonText(summary))
       } else {
         print(text(summary))
       }

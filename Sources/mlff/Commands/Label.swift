@@ -11,18 +11,16 @@ extension MLFF {
     static let configuration = CommandConfiguration(
       commandName: "label",
       abstract: "Label structures with a teacher (energy, forces, stress) into an HDF5 dataset; resumable.",
+      usage: "mlff label <input> --teacher <name> -o <output> [<options>]",
       discussion: """
-        Each labelled structure is appended at once to OUTPUT.journal.xyz; structures the teacher
-        failed on are listed with the reason in OUTPUT.failed.jsonl. After an interruption
-        (Ctrl-C, kill -9, power loss) run the same command again: it continues where it stopped
-        and keeps everything already labelled. When every structure is done the dataset is
-        written (atomically) and the journal removed.
+        Each labelled structure is appended at once to OUTPUT.journal.xyz; structures the teacher failed on are listed with the reason in OUTPUT.failed.jsonl. After an interruption (Ctrl-C, kill -9, power loss) run the same command again: it continues where it stopped and keeps everything already labelled (--fresh starts over). When every structure is done the dataset is written (atomically) and the journal removed.
 
-        If some structures failed, the dataset still holds every success, the journal is kept,
-        the command exits with status 3, and running it again retries only the failed ones.
+        If some structures failed, the dataset still holds every success, the journal is kept, the command exits with status 3, and running it again retries only the failed ones.
 
-        Teachers: emt, lj, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, or module:function
-        for any function that returns an ASE calculator (its folder on PYTHONPATH).
+        Teachers: emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, or module:function for any function that returns an ASE calculator (its folder on PYTHONPATH).
+
+        Example:
+          mlff label candidates.xyz --teacher emt --workers 2 -o data.h5
         """)
 
     @Argument(help: "Structures to label (extxyz).")
@@ -31,44 +29,37 @@ extension MLFF {
     @Option(name: .shortAndLong, help: "The dataset to write (.h5).")
     var output: String
 
-    @Option(help: "The teacher: emt, lj, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, or module:function.")
-    var teacher: String
+    @OptionGroup(title: "Teacher")
+    var teacherOptions: TeacherOptions
 
-    @Option(help: "Worker processes, each with its own copy of the teacher.")
-    var workers: Int = 1
-
-    @Option(help: "Seconds one structure may take before its worker is killed and the structure marked failed.")
-    var timeout: Double = 600
-
-    @Option(help: "Python interpreter for the teacher (default: $MLFF_PYTHON, else .venv/bin/python).")
-    var python: String?
-
-    @Option(help: "Comma-separated: energy, forces, stress (stress only for fully periodic structures).")
-    var properties: String = "energy,forces,stress"
-
-    @Option(help: "Device for the teacher: cpu or cuda (default: the teacher's choice).")
-    var device: String?
+    @Option(help: ArgumentHelp("Comma-separated: energy, forces, stress (stress only for fully periodic structures; energy always).", valueName: "names"))
+    var properties = CommaSeparated<PropertyName>([.energy, .forces, .stress])
 
     @Flag(help: "Copy the teacher workers' messages (stderr) to this terminal.")
     var verbose = false
 
     @Flag(help: "Label again from scratch even when OUTPUT exists or a journal is there.")
-    var overwrite = false
+    var fresh = false
+
+    /// The former name of `--fresh`.
+    @Flag(name: .customLong("overwrite"), help: .hidden)
+    var overwriteAlias = false
+
+    @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
-      guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
-      guard timeout > 0 else { throw ValidationError("--timeout must be positive (seconds), got \(timeout)") }
-      _ = try parsedProperties()
+      guard teacherOptions.teacher != nil else {
+        throw ValidationError("say which teacher labels the structures: --teacher emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off or module:function")
+      }
     }
 
-    func parsedProperties() throws -> PropertySet {
+    var propertySet: PropertySet {
       var set: PropertySet = [.energy]
-      for word in properties.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) {
-        switch word {
-        case "energy": set.insert(.energy)
-        case "forces": set.insert(.forces)
-        case "stress": set.insert(.stress)
-        default: throw ValidationError("--properties: unknown property '\(word)'; use energy, forces, stress")
+      for name in properties.values {
+        switch name {
+        case .energy: set.insert(.energy)
+        case .forces: set.insert(.forces)
+        case .stress: set.insert(.stress)
         }
       }
       return set
@@ -79,30 +70,31 @@ extension MLFF {
       let outputURL = URL(fileURLWithPath: output)
       let journal = LabelJournal(output: outputURL)
       let manager = FileManager.default
-      if overwrite {
+      if fresh || overwriteAlias {
         try? manager.removeItem(at: journal.journalURL)
         try? manager.removeItem(at: journal.failuresURL)
       } else if manager.fileExists(atPath: outputURL.path) && !manager.fileExists(atPath: journal.journalURL.path) {
         print("\(output) already exists and no journal is left, so that job is complete; "
-              + "use --overwrite to label again, or choose another -o")
+              + "use --fresh to label again, or choose another -o")
         return
       }
+      try requireFirstFrame(of: input)
 
-      var configuration = TeacherConfiguration(model: teacher, workers: workers, timeout: timeout, python: python)
-      configuration.device = device
+      var configuration = teacherOptions.configuration(teacher: teacherOptions.teacher ?? "")
       configuration.echoWorkerStderr = verbose
       let pool: TeacherPool
       do { pool = try TeacherPool(configuration: configuration) } catch let error as TeacherError {
-        throw ValidationError(error.description)
+        throw CommandFailure(error.description)
       }
       defer { pool.close() }
 
       var job = LabellingJob(input: inputURL, output: outputURL)
-      job.properties = try parsedProperties()
-      job.provenance = ["properties": properties]
+      job.properties = propertySet
+      job.provenance = ["properties": properties.defaultValueDescription]
+      job.showsProgress = progress.showsProgress
       let outcome: LabellingJob.Outcome
       do { outcome = try job.run(pool: pool) } catch let error as DistillConfigurationError {
-        throw ValidationError(error.description)
+        throw CommandFailure(error.description)
       }
       let identity = pool.identity
       if outcome.failed.isEmpty {

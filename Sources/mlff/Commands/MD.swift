@@ -10,28 +10,30 @@ import Teacher
 extension MLFF {
   struct MD: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "md", abstract: "Molecular dynamics with a student, an analytic potential or a teacher.",
+      commandName: "md", abstract: "Molecular dynamics with a student, a committee, a teacher or an analytic potential.",
       discussion: """
-        Runs NVE (velocity Verlet), NVT Langevin (BAOAB) or NVT Nosé–Hoover chain dynamics and
-        watches stability (bond lengths, temperature, non-finite numbers). Writes the trajectory
-        (-o, extxyz with velocities), <name>.log.csv, <name>.report.json and SVG plots of energy,
-        temperature and the radial distribution function. Rerunning the same command resumes from
-        the last trajectory frame. Units: fs, K, Å, eV. See docs/md.md.
+        Runs NVE (velocity Verlet), NVT Langevin (BAOAB) or NVT Nosé–Hoover chain dynamics and watches stability (bond lengths, temperature, non-finite numbers). Writes the trajectory (-o, extxyz with velocities), <name>.log.csv, <name>.report.json and SVG plots of energy, temperature and the radial distribution function; a committee also writes <name>.committee.csv. Rerunning the same command resumes from the last trajectory frame; --fresh starts over. Exits with status 2 when the run turned unstable. Units: fs, K, Å, eV. See docs/md.md.
 
-          mlff md --model student.safetensors init.xyz --ensemble nvt --temperature 500 \\
-              --timestep 0.5 --steps 200000 -o traj.xyz
-          mlff md --teacher emt cu.xyz --ensemble nve --temperature 300 -o teacher.xyz
-          mlff md --potential lj argon.xyz --steps 20000 --timestep 5 -o ar.xyz
+        Examples:
+          mlff md init.xyz --model student.safetensors --ensemble nvt \\
+              --temperature 500 --steps 200000 -o traj.xyz
+          mlff md cu.xyz --teacher emt --temperature 300 -o teacher.xyz
+          mlff md --committee a.safetensors,b.safetensors init.xyz -o c.xyz
+          mlff md argon.xyz --potential lj --steps 20000 --timestep 5 -o ar.xyz
         """)
 
     @Argument(help: "Initial structure (extxyz); the frame chosen by --frame.")
     var input: String
 
+    /// Words after the input: refused in `validate()` with an explanation.
+    @Argument(help: .hidden)
+    var unexpected: [String] = []
+
     @OptionGroup(title: "What gives the energies (one of)")
     var energyModel: EnergyModelOptions
 
-    @Option(help: "nve, nvt (= nvt-langevin), nvt-langevin or nvt-nh (Nosé–Hoover chain).")
-    var ensemble: String = "nve"
+    @Option(help: "Ensemble: nve, nvt (= nvt-langevin), nvt-langevin or nvt-nh (Nosé–Hoover chain).")
+    var ensemble: MDEnsemble = .nve
 
     @Option(help: "Temperature, K: the thermostat's target and the initial Maxwell–Boltzmann velocities.")
     var temperature: Double = 300
@@ -51,14 +53,14 @@ extension MLFF {
     @Option(help: "Write a trajectory frame every k steps.")
     var every: Int = 100
 
-    @Option(name: .customLong("log-every"), help: "Write a log row every k steps.")
+    @Option(name: .customLong("log-every"), help: "Write a log row (and a committee row) every k steps.")
     var logEvery: Int = 10
 
     @Option(help: "Random seed of the initial velocities and the Langevin noise.")
-    var seed: UInt64 = 1
+    var seed: UInt64 = 0
 
-    @Option(help: "Atoms held in place: comma-separated 0-based indices, e.g. 0,1,2.")
-    var fixed: String?
+    @Option(help: ArgumentHelp("Atoms held in place: comma-separated 0-based indices, e.g. 0,1,2.", valueName: "i,j,…"))
+    var fixed: CommaSeparated<Int>?
 
     @Option(name: .customLong("max-bond-deviation"), help: "Unstable when a bond deviates more than this from its initial length, Å (0 disables).")
     var maxBondDeviation: Double = 0.5
@@ -66,8 +68,8 @@ extension MLFF {
     @Option(name: .customLong("bond-factor"), help: "Atoms are bonded when closer than this × the sum of covalent radii.")
     var bondFactor: Double = 1.2
 
-    @Option(name: .customLong("temperature-bounds"), help: "Unstable when the temperature leaves LOW:HIGH, K (e.g. 0:2000).")
-    var temperatureBounds: String?
+    @Option(name: .customLong("temperature-bounds"), help: ArgumentHelp("Unstable when the temperature leaves LOW:HIGH, K (e.g. 0:2000).", valueName: "low:high"))
+    var temperatureBounds: TemperatureRange?
 
     @Option(name: .customLong("reference-traj"), help: "A reference trajectory (e.g. the teacher's) to compare the RDF with.")
     var referenceTraj: String?
@@ -90,59 +92,40 @@ extension MLFF {
     @Option(name: .shortAndLong, help: "Trajectory file (extxyz); the log, report and plots are named after it.")
     var output: String = "md.xyz"
 
-    @Flag(help: "Print the JSON report instead of a summary.")
+    @Flag(help: "Print the JSON report instead of a summary (and no progress line).")
     var json = false
 
+    @OptionGroup var progress: ProgressOptions
+
     func validate() throws {
-      if !["nve", "nvt", "nvt-langevin", "nvt-nh"].contains(ensemble) {
-        throw ValidationError("--ensemble must be nve, nvt, nvt-langevin or nvt-nh, got '\(ensemble)'")
-      }
+      try energyModel.validate(input: input, extra: unexpected)
+      try energyModel.requireChoice()
       guard timestep > 0, timestep.isFinite else { throw ValidationError("--timestep must be a positive number of fs, got \(timestep)") }
       guard steps >= 0 else { throw ValidationError("--steps must be ≥ 0, got \(steps)") }
       guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be ≥ 0 K, got \(temperature)") }
-      if ensemble != "nve" && temperature == 0 { throw ValidationError("an NVT run needs --temperature above 0 K") }
+      if ensemble.isThermostatted && temperature == 0 { throw ValidationError("an NVT run needs --temperature above 0 K") }
       guard friction > 0 else { throw ValidationError("--friction must be positive (1/fs), e.g. 0.01") }
       guard thermostatTime > 0 else { throw ValidationError("--thermostat-time must be positive (fs), e.g. 100") }
       guard every > 0, logEvery > 0 else { throw ValidationError("--every and --log-every must be positive step counts") }
       guard maxBondDeviation >= 0 else { throw ValidationError("--max-bond-deviation must be ≥ 0 Å (0 disables the bond check)") }
       guard rdfMax > 0, rdfBins > 0 else { throw ValidationError("--rdf-max and --rdf-bins must be positive") }
-      _ = try fixedAtoms()
-      _ = try bounds()
-    }
-
-    func fixedAtoms() throws -> Set<Int> {
-      guard let fixed, !fixed.isEmpty else { return [] }
-      var out: Set<Int> = []
-      for part in fixed.split(separator: ",") {
-        guard let k = Int(part.trimmingCharacters(in: .whitespaces)), k >= 0 else {
-          throw ValidationError("--fixed takes comma-separated atom indices such as 0,1,2; '\(part)' is not one")
-        }
-        out.insert(k)
+      if let negative = fixed?.values.first(where: { $0 < 0 }) {
+        throw ValidationError("--fixed takes 0-based atom indices such as 0,1,2; \(negative) is negative")
       }
-      return out
-    }
-
-    func bounds() throws -> ClosedRange<Double>? {
-      guard let temperatureBounds else { return nil }
-      let parts = temperatureBounds.split(separator: ":").map { Double($0) }
-      guard parts.count == 2, let low = parts[0], let high = parts[1], low <= high else {
-        throw ValidationError("--temperature-bounds takes LOW:HIGH in K, e.g. 0:2000; got '\(temperatureBounds)'")
-      }
-      return low...high
     }
 
     func run() throws {
       let inputURL = URL(fileURLWithPath: input)
       let frames = try ExtXYZ.read(inputURL)
-      guard !frames.isEmpty else { throw ValidationError("\(input) holds no structures") }
+      try requireFrames(frames.count, in: input)
       let index = frame < 0 ? frames.count + frame : frame
       guard frames.indices.contains(index) else {
-        throw ValidationError("\(input) has \(frames.count) frames; --frame \(frame) is out of range")
+        throw CommandFailure("\(input) has \(frames.count) frame\(frames.count == 1 ? "" : "s"); --frame \(frame) is out of range (use 0…\(frames.count - 1), or -1 for the last)")
       }
       let initial = frames[index]
-      let fixedSet = try fixedAtoms()
-      if let bad = fixedSet.first(where: { $0 >= initial.count }) {
-        throw ValidationError("--fixed names atom \(bad), but \(input) frame \(index) has \(initial.count) atoms (indices 0…\(initial.count - 1))")
+      let fixedSet = Set(fixed?.values ?? [])
+      if let bad = fixedSet.sorted().last, bad >= initial.count {
+        throw CommandFailure("--fixed names atom \(bad), but \(input) frame \(index) has \(initial.count) atoms (indices 0…\(initial.count - 1))")
       }
 
       let (chosen, pool) = try self.energyModel.make()
@@ -165,17 +148,17 @@ extension MLFF {
 
       let integrator: any Integrator
       switch ensemble {
-      case "nve": integrator = VelocityVerlet(timestep: timestep)
-      case "nvt-nh": integrator = NoseHooverChain(timestep: timestep, temperature: temperature, relaxationTime: thermostatTime)
-      default: integrator = LangevinBAOAB(timestep: timestep, temperature: temperature, friction: friction, seed: seed)
+      case .nve: integrator = VelocityVerlet(timestep: timestep)
+      case .nvtNH: integrator = NoseHooverChain(timestep: timestep, temperature: temperature, relaxationTime: thermostatTime)
+      case .nvt, .nvtLangevin: integrator = LangevinBAOAB(timestep: timestep, temperature: temperature, friction: friction, seed: seed)
       }
       let criteria = StabilityCriteria(maxBondDeviation: maxBondDeviation > 0 ? maxBondDeviation : nil,
-                                       bondFactor: bondFactor, temperatureBounds: try bounds())
+                                       bondFactor: bondFactor, temperatureBounds: temperatureBounds?.range)
       let options = MDRunOptions(
         steps: steps, trajectoryInterval: every, logInterval: logEvery, initialTemperature: temperature,
         useInputVelocities: !ignoreInputVelocities, seed: seed, fixed: fixedSet, criteria: criteria,
         rdfMaxDistance: rdfMax, rdfBins: rdfBins, referenceTrajectory: referenceTraj.map { URL(fileURLWithPath: $0) },
-        resume: !fresh, showProgress: !json)
+        resume: !fresh, showProgress: !json && progress.showsProgress)
       let outputs = MDOutputs(trajectory: URL(fileURLWithPath: output))
       let report = try MDSimulation(potential: driver, integrator: integrator, initial: initial,
                                     options: options, outputs: outputs).run()

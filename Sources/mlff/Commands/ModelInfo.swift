@@ -18,19 +18,13 @@ extension MLFF.Model {
       let c = m.configuration
       let symbols = m.elements.map(Elements.symbol)
       if json {
-        struct Info: Encodable {
-          var file: String, format: String, formatVersion: Int, architecture: PaiNNConfiguration
-          var elements: [String], atomicNumbers: [Int], referenceEnergies: [String: Double]
-          var energyScale: Double, parameterCount: Int, provenance: [String: String]
-        }
-        let info = Info(
-          file: model, format: PaiNNModel.formatName, formatVersion: PaiNNModel.formatVersion, architecture: c,
+        let info = ModelFileSummary(
+          file: model, format: PaiNNModel.formatName, formatVersion: PaiNNModel.formatVersion,
+          architecture: ModelFileSummary.Architecture(c),
           elements: symbols, atomicNumbers: m.elements,
           referenceEnergies: Dictionary(uniqueKeysWithValues: zip(symbols, m.referenceEnergies)),
           energyScale: m.energyScale, parameterCount: m.parameterCount, provenance: m.provenance)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        print(String(decoding: try encoder.encode(info), as: UTF8.self))
+        print(try jsonText(info))
         return
       }
       print("model         \(model)")
@@ -47,5 +41,45 @@ extension MLFF.Model {
         for k in m.provenance.keys.sorted() { print("  \(k): \(m.provenance[k]!)") }
       }
     }
+  }
+}
+
+/// What `mlff model info --json` prints: snake_case keys, with the unit in the key where there
+/// is one, independent of the Swift property names of the model types.
+struct ModelFileSummary: Encodable {
+  /// The network's shape, as `PaiNNConfiguration` holds it.
+  struct Architecture: Encodable {
+    var featureCount: Int, layerCount: Int, radialBasisCount: Int, radialBasis: String
+    var cutoff: Double, normEpsilon: Double, readoutHiddenCount: Int
+
+    init(_ c: PaiNNConfiguration) {
+      featureCount = c.featureCount
+      layerCount = c.layerCount
+      radialBasisCount = c.radialBasisCount
+      radialBasis = c.radialBasis.rawValue
+      cutoff = c.cutoff
+      normEpsilon = c.normEpsilon
+      readoutHiddenCount = c.readoutHiddenCount
+    }
+
+    enum CodingKeys: String, CodingKey {
+      case featureCount = "feature_count", layerCount = "layer_count", radialBasisCount = "radial_basis_count"
+      case radialBasis = "radial_basis", cutoff = "cutoff_A", normEpsilon = "norm_epsilon"
+      case readoutHiddenCount = "readout_hidden_count"
+    }
+  }
+
+  var file: String, format: String, formatVersion: Int, architecture: Architecture
+  var elements: [String], atomicNumbers: [Int]
+  /// μ_Z by element symbol, eV.
+  var referenceEnergies: [String: Double]
+  /// σ, eV.
+  var energyScale: Double
+  var parameterCount: Int, provenance: [String: String]
+
+  enum CodingKeys: String, CodingKey {
+    case file, format, formatVersion = "format_version", architecture, elements, atomicNumbers = "atomic_numbers"
+    case referenceEnergies = "reference_energies_eV", energyScale = "energy_scale_eV", parameterCount = "parameter_count"
+    case provenance
   }
 }

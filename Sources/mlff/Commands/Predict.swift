@@ -9,51 +9,38 @@ extension MLFF {
   struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "predict", abstract: "Energy, forces and stress of every frame of a file, written as extxyz.",
+      usage: "mlff predict <input> --model <file> -o <output> [<options>]",
       discussion: """
-        Every frame of the input is evaluated with the model; the output holds the same frames
-        with energy (eV), forces (eV/Å) and, for frames periodic in all three directions,
-        stress (eV/Å³, Voigt xx yy zz yz xz xy, ASE's sign). Frames are evaluated in batches.
+        Every frame of the input is evaluated with the model; the output holds the same frames with energy (eV), forces (eV/Å) and, for frames periodic in all three directions, stress (eV/Å³, Voigt xx yy zz yz xz xy, ASE's sign), under the label keys given. Frames are evaluated in batches. The output is written to a temporary file and renamed into place when every frame is done.
 
-          mlff predict --model student.safetensors input.xyz -o output.xyz
+        Example:
+          mlff predict input.xyz --model student.safetensors -o output.xyz
         """)
 
-    @Option(help: "Model file (.safetensors).")
-    var model: String
     @Argument(help: "Input structures (extxyz).")
     var input: String
+    @OptionGroup var student: ModelOptions
     @Option(name: [.short, .customLong("output")], help: "Output extxyz file (replaced when it exists).")
     var output: String
-    @Option(help: "Arithmetic: float (default, fastest) or double.")
-    var precision = "float"
     @Option(help: "Frames evaluated together in one pass.")
     var batchSize = 16
-    @Option(help: "Comment-line key the energy is written under.")
-    var energyKey = "energy"
-    @Option(help: "Properties column group the forces are written under.")
-    var forcesKey = "forces"
-    @Option(help: "Comment-line key the stress is written under.")
-    var stressKey = "stress"
+    @OptionGroup(title: "Where the labels are written")
+    var keys: LabelKeyOptions
+    @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
-      _ = try parsedPrecision()
       guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
     }
 
-    func parsedPrecision() throws -> PaiNNPrecision {
-      guard let p = PaiNNPrecision(rawValue: precision.lowercased()) else {
-        throw ValidationError("unknown --precision '\(precision)'; choose float or double")
-      }
-      return p
-    }
-
     func run() throws {
-      let potential = try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: try parsedPrecision())
+      let model = student.model
+      let potential = try student.load()
       let known = Set(potential.model.elements)
       let knownSymbols = potential.model.elements.map(Elements.symbol).joined(separator: ", ")
-      let options = ExtXYZOptions(energyKey: energyKey, forcesKey: forcesKey, stressKey: stressKey)
+      let options = keys.extxyz
       let reader = try ExtXYZReader(url: URL(fileURLWithPath: input))
       let sink = try PredictionFile(url: URL(fileURLWithPath: output), options: options)
-      let progress = ProgressLine(label: "predict", total: nil, unit: "frames")
+      let progressLine = progress.showsProgress ? ProgressLine(label: "predict", total: nil, unit: "frames") : nil
       var frame = 0
       var batch: [Structure] = []
       func flush() throws {
@@ -66,13 +53,13 @@ extension MLFF {
           out.stress = r.stress
           try sink.write(out)
         }
-        progress.advance(by: batch.count)
+        progressLine?.advance(by: batch.count)
         batch.removeAll(keepingCapacity: true)
       }
       while let s = try reader.next() {
         let unknown = Set(s.atomicNumbers).subtracting(known).sorted()
         if !unknown.isEmpty {
-          throw ModelCommandFailure(
+          throw CommandFailure(
             "frame \(frame) of \(input) contains \(unknown.map { "\(Elements.symbol($0)) (Z=\($0))" }.joined(separator: ", ")), which the model \(model) does not know (it knows \(knownSymbols)); use a model trained on these elements or remove those frames")
         }
         batch.append(s)
@@ -80,8 +67,9 @@ extension MLFF {
         if batch.count >= batchSize { try flush() }
       }
       try flush()
+      try requireFrames(frame, in: input)
       try sink.finish()
-      progress.finish()
+      progressLine?.finish()
       print("wrote \(frame) frame(s) with energy, forces\(frame > 0 ? " and stress (periodic frames)" : "") to \(output)")
     }
   }
@@ -108,7 +96,7 @@ private final class PredictionFile {
     try writer.synchronize()
     try writer.close()
     guard rename(temporary.path, destination.path) == 0 else {
-      throw ModelCommandFailure("cannot move the finished predictions into \(destination.path): \(String(cString: strerror(errno)))")
+      throw CommandFailure("cannot move the finished predictions into \(destination.path): \(String(cString: strerror(errno)))")
     }
     finished = true
   }

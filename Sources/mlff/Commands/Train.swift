@@ -5,39 +5,37 @@ import PaiNN
 import Reporting
 import Training
 
-extension ScheduleKind: ExpressibleByArgument {}
-extension LossKind: ExpressibleByArgument {}
-extension PaiNNPreset: ExpressibleByArgument {}
-
 extension MLFF {
   struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "train", abstract: "Train a PaiNN student on teacher labels.",
       discussion: """
-        Reads a dataset (.h5) or extended XYZ file, fits per-element reference energies on the
-        training split, and trains with AdamW, an EMA of the weights, gradient clipping and
-        early stopping on the validation loss. The run folder receives config.json,
-        metrics.jsonl, learning_curve.svg, model.safetensors (the best EMA weights),
-        checkpoint_last/best.safetensors and, with a test split, test_metrics.json.
-        Defaults and formulas: docs/training.md.
+        Reads a dataset (.h5) or extended XYZ file, fits per-element reference energies on the training split, and trains with AdamW, an EMA of the weights, gradient clipping and early stopping on the validation loss. The run folder receives config.json, metrics.jsonl, learning_curve.svg, model.safetensors (the best EMA weights), checkpoint_last/best.safetensors and, with a test split, test_metrics.json. Defaults and formulas: docs/training.md.
 
-          mlff train --data data.h5 --preset small -o runs/x --max-time 20m
-          mlff train --data data.h5 -o runs/x --resume --max-time 40m
+        Rerunning the same command on a run folder that holds a checkpoint continues that run (the architecture, losses and schedule come from its checkpoint; --epochs, --max-time and --threads may be changed); --fresh deletes the run and starts over.
+
+        Examples:
+          mlff train data.h5 --preset small -o runs/x --max-time 20m
+          mlff train data.h5 -o runs/x --max-time 40m
         """)
 
-    @Option(name: .long, help: "Labelled structures: a dataset (.h5) or extended XYZ (.xyz, .extxyz).")
-    var data: String
+    @Argument(help: "Labelled structures: a dataset (.h5) or extended XYZ (.xyz, .extxyz).")
+    var data: String?
 
-    @Option(help: "Validation structures in their own file (then --data is all training data).")
+    /// The former spelling of the positional input.
+    @Option(name: .customLong("data"), help: .hidden)
+    var dataAlias: String?
+
+    @Option(help: "Validation structures in their own file (then the input is all training data).")
     var validation: String?
 
     @Option(help: "Test structures in their own file (with --validation).")
     var test: String?
 
-    @Option(name: [.short, .customLong("output")], help: "Run folder (created; must not hold a run unless --resume).")
+    @Option(name: [.short, .customLong("output")], help: "Run folder (created when new; continued when it holds a run).")
     var output: String
 
-    @Option(help: "Model size: tiny, small, medium, large.")
+    @Option(help: "Model size.")
     var preset: PaiNNPreset = .small
 
     @Option(help: "Interaction range, Å (default: the preset's, 5 Å).")
@@ -46,8 +44,8 @@ extension MLFF {
     @Option(help: "Most epochs.")
     var epochs: Int = 1000
 
-    @Option(name: .customLong("max-time"), help: "Wall-clock budget: 90s, 20m, 1.5h, 1h30m.")
-    var maxTime: String?
+    @Option(name: .customLong("max-time"), help: ArgumentHelp("Wall-clock budget: 90s, 20m, 1.5h, 1h30m.", valueName: "duration"))
+    var maxTime: DurationArgument?
 
     @Option(name: .customLong("batch-size"), help: "Target structures per batch (balanced by atoms).")
     var batchSize: Int = 8
@@ -55,13 +53,13 @@ extension MLFF {
     @Option(name: .customLong("lr"), help: "Peak learning rate.")
     var learningRate: Double = 1e-3
 
-    @Option(help: "Learning-rate schedule after warm-up: cosine or plateau.")
+    @Option(help: "Learning-rate schedule after warm-up.")
     var schedule: ScheduleKind = .cosine
 
     @Option(name: .customLong("warmup-steps"), help: "Linear warm-up steps (default: 5 % of the planned steps, at most 500).")
     var warmupSteps: Int?
 
-    @Option(help: "Loss penalty: mse or huber.")
+    @Option(help: "Loss penalty.")
     var loss: LossKind = .mse
 
     @Option(name: .customLong("huber-delta"), help: "Huber δ (eV/atom, eV/Å, eV/Å³).")
@@ -94,54 +92,54 @@ extension MLFF {
     @Option(help: "Threads computing the parts of each batch.")
     var threads: Int = max(1, min(2, ProcessInfo.processInfo.activeProcessorCount))
 
-    @Option(help: "Split fractions train,validation[,test] when the data has no splits.")
-    var split: String = "0.8,0.1,0.1"
+    @Option(help: ArgumentHelp("Split fractions train,validation[,test] when the data has no splits.", valueName: "fractions"))
+    var split = CommaSeparated<Double>([0.8, 0.1, 0.1])
 
-    @Option(help: "Network arithmetic: float or double.")
-    var precision: String = "float"
+    @OptionGroup var arithmetic: PrecisionOption
 
-    @Flag(help: "Continue the run in the output folder from its last checkpoint.")
-    var resume = false
+    @Flag(help: "Delete the run in the output folder, if any, and start over.")
+    var fresh = false
 
-    @Flag(help: "No progress line.")
-    var quiet = false
+    /// The former way to continue a run (now the default); still refuses a folder without one.
+    @Flag(name: .customLong("resume"), help: .hidden)
+    var resumeAlias = false
+
+    @OptionGroup var progress: ProgressOptions
+
+    /// The input file: the positional argument or the older `--data`.
+    var input: String { data ?? dataAlias ?? "" }
+
+    /// True when the output folder holds a run to continue.
+    var hasRun: Bool { FileManager.default.fileExists(atPath: RunFolder(URL(fileURLWithPath: output)).lastCheckpoint.path) }
 
     func validate() throws {
-      if let maxTime, parseDuration(maxTime) == nil {
-        throw ValidationError("--max-time '\(maxTime)' is not a duration; write e.g. 90s, 20m, 1.5h or 1h30m")
-      }
-      if PaiNNPrecision(rawValue: precision) == nil {
-        throw ValidationError("--precision must be 'float' or 'double', got '\(precision)'")
+      switch (data, dataAlias) {
+      case (nil, nil): throw ValidationError("give the labelled structures to train on: mlff train data.h5 -o runs/x")
+      case (.some, .some): throw ValidationError("give the training data once, as the first argument (--data is its older spelling)")
+      default: break
       }
       if test != nil && validation == nil {
         throw ValidationError("--test needs --validation as well (or put the splits in a dataset file)")
       }
-      if splitFractions == nil {
-        throw ValidationError("--split '\(split)' must be two or three fractions such as 0.8,0.1,0.1")
+      let fractions = split.values
+      guard fractions.count == 2 || fractions.count == 3, fractions.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+        throw ValidationError("--split '\(split.defaultValueDescription)' must be two or three fractions such as 0.8,0.1,0.1")
       }
-      let out = URL(fileURLWithPath: output)
-      let hasRun = FileManager.default.fileExists(atPath: RunFolder(out).lastCheckpoint.path)
-      if hasRun && !resume {
-        throw ValidationError("\(output) already holds a training run; add --resume to continue it or choose another -o folder")
-      }
-      if resume && !hasRun {
+      if fresh && resumeAlias { throw ValidationError("--fresh starts over and --resume continues; give one of them") }
+      if resumeAlias && !hasRun {
         throw ValidationError("--resume: \(output) holds no checkpoint_last.safetensors to continue from; start without --resume")
       }
+      if let problem = trainingConfiguration().problem { throw ValidationError(problem) }
     }
 
-    var splitFractions: (train: Double, validation: Double)? {
-      let parts = split.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-      guard parts.count == 2 || parts.count == 3, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
-      return (parts[0]!, parts[1]!)
-    }
-
-    func run() throws {
+    /// The settings of a new run, from the options.
+    func trainingConfiguration() -> TrainingConfiguration {
       var c = TrainingConfiguration()
       c.preset = preset
       c.cutoff = cutoff
       c.seed = seed
       c.maxEpochs = epochs
-      c.maxTime = maxTime.flatMap(parseDuration)
+      c.maxTime = maxTime?.seconds
       c.batchSize = batchSize
       c.learningRate = learningRate
       c.schedule = schedule
@@ -152,11 +150,20 @@ extension MLFF {
       c.emaDecay = emaDecay
       c.earlyStoppingPatience = patience
       c.threads = threads
-      c.precisionName = precision
-      c.trainFraction = splitFractions!.train
-      c.validationFraction = splitFractions!.validation
-      if let problem = c.problem { throw ValidationError(problem) }
+      c.precisionName = arithmetic.precision.rawValue
+      c.trainFraction = split.values[0]
+      c.validationFraction = split.values.count > 1 ? split.values[1] : 0
+      return c
+    }
 
+    func run() throws {
+      let c = trainingConfiguration()
+      let folder = RunFolder(URL(fileURLWithPath: output))
+      let resume = hasRun && !fresh
+      for file in [input, validation, test].compactMap({ $0 }) where StructureFileFormat.fromExtension(of: file) == .extxyz {
+        try requireFirstFrame(of: file)
+      }
+      let data = input
       let dataURL = URL(fileURLWithPath: data)
       let trainingData: TrainingData
       if let validation {
@@ -166,15 +173,27 @@ extension MLFF {
         trainingData = try TrainingData.read(
           dataURL, trainFraction: c.trainFraction, validationFraction: c.validationFraction, seed: c.seed)
       }
-      let trainer = try Trainer(configuration: c, data: trainingData, folder: URL(fileURLWithPath: output), resume: resume)
-      trainer.showsProgress = !quiet
+      if fresh && hasRun {
+        // Only once the data has been read: a mistake in it leaves the old run in place.
+        for file in [folder.lastCheckpoint, folder.bestCheckpoint, folder.model, folder.metrics, folder.learningCurve,
+                     folder.testMetrics, folder.configuration] where FileManager.default.fileExists(atPath: file.path) {
+          do { try FileManager.default.removeItem(at: file) } catch {
+            throw CommandFailure("--fresh: cannot delete \(file.path) of the old run (\(error.localizedDescription)); delete the folder \(output) by hand or choose another -o")
+          }
+        }
+      }
+      let trainer = try Trainer(configuration: c, data: trainingData, folder: folder.url, resume: resume)
+      trainer.showsProgress = progress.showsProgress
+      if resume && progress.showsProgress {
+        FileHandle.standardError.write(Data("continuing the run in \(output) from its last checkpoint (--fresh starts over)\n".utf8))
+      }
       trainer.provenance = [
         "data": trainingData.source,
         "command": CommandLine.arguments.joined(separator: " "),
         "mlff_version": MLFF.version,
       ]
       let m = trainer.model
-      if !quiet {
+      if progress.showsProgress {
         let symbols = m.elements.map { Elements.symbol($0) }.joined(separator: " ")
         print("training \(m.configuration.featureCount)×\(m.configuration.layerCount) PaiNN (\(m.parameterCount) weights) on \(trainingData.train.count) structures, validating on \(trainingData.validation.count); elements \(symbols); energy scale \(String(format: "%.4g", m.energyScale)) eV")
       }

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Atomistic
+import Foundation
+import PaiNN
+import Teacher
+
+// Options that several commands share, declared once so that their names, help texts and
+// defaults are the same everywhere (docs/cli.md, "Naming").
+
+/// `--precision`: the student's network arithmetic. Float by default everywhere; energies are
+/// summed in Double either way.
+struct PrecisionOption: ParsableArguments {
+  @Option(help: "Student network arithmetic.")
+  var precision: PaiNNPrecision = .float
+}
+
+/// `--model FILE --precision P`: the student a command evaluates.
+struct ModelOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Student model file (.safetensors).", valueName: "file"))
+  var model: String
+
+  @OptionGroup var arithmetic: PrecisionOption
+
+  var precision: PaiNNPrecision { arithmetic.precision }
+
+  /// The student, read from `--model`.
+  /// - Throws: the model file's error (missing, truncated, not a PaiNN model), naming the file.
+  func load() throws -> PaiNNPotential {
+    try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: precision)
+  }
+}
+
+/// `--teacher NAME` and how its worker processes run.
+struct TeacherOptions: ParsableArguments {
+  /// The help texts, shared with `mlff distill`, whose teacher options override a settings file.
+  static let teacherHelp = ArgumentHelp(
+    "Teacher: emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, or module:function for any function that returns an ASE calculator (its folder on PYTHONPATH).",
+    valueName: "name")
+  static let workersHelp: ArgumentHelp = "Teacher worker processes, each with its own copy of the teacher."
+  static let timeoutHelp: ArgumentHelp = "Seconds one structure may take before its worker is killed and the structure marked failed."
+  static let pythonHelp = ArgumentHelp("Python interpreter for the teacher (default: $MLFF_PYTHON, else .venv/bin/python).", valueName: "path")
+
+  @Option(help: teacherHelp)
+  var teacher: String?
+
+  @Option(help: workersHelp)
+  var workers: Int = 1
+
+  @Option(help: timeoutHelp)
+  var timeout: Double = 600
+
+  @Option(help: pythonHelp)
+  var python: String?
+
+  @Option(help: "Device for the teacher: cpu or cuda (default: the teacher's choice).")
+  var device: String?
+
+  func validate() throws {
+    guard workers >= 1 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
+    guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
+  }
+
+  /// The worker pool's settings for the teacher `name`.
+  func configuration(teacher name: String) -> TeacherConfiguration {
+    TeacherConfiguration(model: name, workers: workers, timeout: timeout, python: python, device: device)
+  }
+}
+
+/// `--energy-key/--forces-key/--stress-key`: where extended XYZ files keep the labels, both
+/// when they are read and when they are written.
+struct LabelKeyOptions: ParsableArguments {
+  @Option(help: "Comment-line key of the energy (eV).")
+  var energyKey = "energy"
+  @Option(help: "Properties column group of the forces (R:3, eV/Å).")
+  var forcesKey = "forces"
+  @Option(help: "Comment-line key of the stress (eV/Å³, 6 Voigt or 9 values).")
+  var stressKey = "stress"
+
+  var extxyz: ExtXYZOptions {
+    ExtXYZOptions(energyKey: energyKey, forcesKey: forcesKey, stressKey: stressKey)
+  }
+}
+
+/// `--quiet`: progress lines go to standard error unless this is given; results still go to
+/// standard output.
+struct ProgressOptions: ParsableArguments {
+  @Flag(help: "No progress lines on standard error.")
+  var quiet = false
+
+  var showsProgress: Bool { !quiet }
+}
+
+/// `value` as the commands print JSON: pretty, keys sorted, slashes in paths not escaped.
+func jsonText<T: Encodable>(_ value: T) throws -> String {
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+  return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
