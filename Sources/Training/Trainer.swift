@@ -105,13 +105,26 @@ public final class Trainer {
     return m
   }
 
-  /// Learning rate of the next step.
-  ///
-  /// Warm-up rises linearly over `warmupSteps` steps, or over the first 5 % of `maxTime`
-  /// when a time budget is set and that ends sooner; the cosine decay follows whichever of
-  /// steps or time is further along.
+  /// Learning rate of the next step (`Self.learningRate(configuration:state:elapsed:)` for
+  /// this run's configuration and state).
   func learningRate(elapsed: Double) -> Double {
-    let c = configuration
+    Self.learningRate(configuration: configuration, state: state, elapsed: elapsed)
+  }
+
+  /// Learning rate of step `state.step` (0-based) after `elapsed` training seconds.
+  ///
+  /// With peak η₀ (`learningRate`), w = `state.warmupSteps`, s = `state.step`, T = `maxTime`:
+  ///
+  ///     warm = min(1, max((s + 1) / w, t / (0.05 T)))         while s < w (the time term only with T)
+  ///     η = warm · η₀                                         while warm < 1
+  ///     cosine:  p = max((s − w) / (plannedSteps − w), (t − 0.05 T) / (0.95 T)),
+  ///              η = η_min + (η₀ − η_min) · ½ (1 + cos(π · clamp(p, 0, 1))),  η_min = f · η₀
+  ///     plateau: η = η₀ · plateau.scale · warm
+  ///
+  /// so warm-up rises linearly over w steps, or over the first 5 % of the time budget when
+  /// that ends sooner, and the cosine decay follows whichever of steps or time is further along.
+  /// - Parameter elapsed: training seconds so far (summed over resumed sessions).
+  static func learningRate(configuration c: TrainingConfiguration, state: TrainingState, elapsed: Double) -> Double {
     var warm = 1.0
     if state.step < state.warmupSteps {
       warm = Double(state.step + 1) / Double(state.warmupSteps)
@@ -203,12 +216,19 @@ public final class Trainer {
     let c = configuration
     try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
     try writeConfiguration()
-    let previousThreads = TensorThreads.elementwiseThreads
+    // The parts of a batch run on their own threads, so each uses one thread inside; both
+    // process-wide settings are put back afterwards (evaluation, MD and the speed benchmark
+    // that follow in the same process must not inherit single-threaded BLAS).
+    let previousElementwiseThreads = TensorThreads.elementwiseThreads
+    let previousBLASThreads = TensorThreads.blasThreads
     if c.threads > 1 {
       TensorThreads.elementwiseThreads = 1
       TensorThreads.setBLASThreads(1)
     }
-    defer { TensorThreads.elementwiseThreads = previousThreads }
+    defer {
+      TensorThreads.elementwiseThreads = previousElementwiseThreads
+      TensorThreads.setBLASThreads(previousBLASThreads)
+    }
     let sessionStart = Date()
     let startElapsed = state.elapsed
     var sessionEpochs = 0
