@@ -156,14 +156,14 @@ extension DistillRun {
         potential: student, structure: start, temperature: temperature, steps: v.steps, nve: false,
         seed: configuration.seed &+ UInt64(k), folder: paths.md.appendingPathComponent(name),
         criteria: criteria, reference: reference)
-      runs.append(ValidationRun(name: name, ensemble: "nvt-langevin", temperature: temperature, report: report))
+      runs.append(ValidationRun(name: name, ensemble: .nvtLangevin, temperature: temperature, report: report))
     }
     if v.nveSteps > 0 {
       let temperature = v.temperatures.first ?? 300
       let report = try runMD(
         potential: student, structure: start, temperature: temperature, steps: v.nveSteps, nve: true,
         seed: configuration.seed, folder: paths.md.appendingPathComponent("nve"), criteria: criteria)
-      runs.append(ValidationRun(name: "nve", ensemble: "nve", temperature: temperature, report: report))
+      runs.append(ValidationRun(name: "nve", ensemble: .nve, temperature: temperature, report: report))
     }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -246,7 +246,7 @@ public struct ValidationRun: Codable, Sendable {
   /// Folder name under `md/` (`nvt_300K`, `nve`).
   public var name: String
   /// `nvt-langevin` or `nve`.
-  public var ensemble: String
+  public var ensemble: MDEnsemble
   /// K.
   public var temperature: Double
   public var report: MDReport

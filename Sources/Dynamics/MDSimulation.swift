@@ -91,7 +91,7 @@ public final class MDSimulation {
   /// Runs (or resumes) the simulation and writes every output.
   /// - Returns: the report also written to `outputs.report`.
   /// - Throws: `MDError` and file errors a user can act on; a potential that fails during the
-  ///   run does not throw but ends the run with status "failed".
+  ///   run does not throw but ends the run with status `.failed`.
   public func run() throws -> MDReport {
     let monitor = try StabilityMonitor(reference: initial, criteria: options.criteria)
     var state: MDState
@@ -143,22 +143,22 @@ public final class MDSimulation {
     let progress = options.showProgress
       ? ProgressLine(label: "md", total: options.steps, unit: "steps", alreadyDone: resumedFrom) : nil
     var failure: MDReport.Failure? = nil
-    var status = "stable"
+    var status = MDStatus.stable
     var previous = state
     let start = Date()
     while state.step < options.steps {
       do {
         try integrator.step(&state, potential: potential)
       } catch {
-        status = "failed"
-        failure = .init(kind: "potential-error", message: "\(error)", step: previous.step + 1,
+        status = .failed
+        failure = .init(kind: .potentialError, message: "\(error)", step: previous.step + 1,
                         time: previous.time + integrator.timestep, lastGoodStep: previous.step)
         break
       }
       let t = temperature(state, degreesOfFreedom: nf)
       if let violation = monitor.check(state, temperature: t) {
-        status = "unstable"
-        failure = .init(kind: violation.kind, message: violation.description, step: state.step,
+        status = .unstable
+        failure = .init(kind: MDFailureKind(violation), message: violation.description, step: state.step,
                         time: state.time, lastGoodStep: previous.step)
         break
       }

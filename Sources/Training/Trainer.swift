@@ -5,10 +5,24 @@ import PaiNN
 import Potentials
 import Reporting
 
+/// Why a training run stopped; the raw values are what checkpoints and messages say.
+public enum TrainingStopReason: String, Sendable, Hashable, Codable, CustomStringConvertible {
+  /// The epoch budget (`maxEpochs`) was used up.
+  case epochs
+  /// The time budget (`maxTime`) was used up.
+  case time
+  /// The validation loss did not improve for `earlyStoppingPatience` epochs.
+  case earlyStopping = "early stopping"
+  /// `run(stopAfterEpochs:)` paused the run (it can be resumed).
+  case paused
+
+  public var description: String { rawValue }
+}
+
 /// How a training run ended.
 public struct TrainingOutcome: Sendable {
-  /// Why it stopped: "epochs", "time", "early stopping", or "paused" (`stopAfterEpochs`).
-  public var reason: String
+  /// Why it stopped.
+  public var reason: TrainingStopReason
   /// The final state (history included).
   public var state: TrainingState
   /// The best model (EMA weights at the lowest validation loss).
@@ -237,7 +251,7 @@ public final class Trainer {
     // With a time budget the step total is not known in advance: the line shows the time left.
     let progress = showsProgress
       ? ProgressLine(label: "train", total: c.maxTime == nil ? totalSteps : nil, unit: "steps", alreadyDone: state.step) : nil
-    var reason: String?
+    var reason: TrainingStopReason?
     var lastValidation = state.history.last.map { "val F MAE \(String(format: "%.1f", 1000 * $0.validationForceMAE)) meV/Å" } ?? ""
     epochs: while state.epoch < c.maxEpochs {
       let epochStart = Date()
@@ -294,20 +308,20 @@ public final class Trainer {
       } else {
         state.epochsWithoutImprovement += 1
       }
-      if outOfTime { reason = "time" }
-      else if state.epochsWithoutImprovement >= c.earlyStoppingPatience { reason = "early stopping" }
-      else if state.epoch >= c.maxEpochs { reason = "epochs" }
-      else if let maxTime = c.maxTime, state.elapsed >= maxTime { reason = "time" }
+      if outOfTime { reason = .time }
+      else if state.epochsWithoutImprovement >= c.earlyStoppingPatience { reason = .earlyStopping }
+      else if state.epoch >= c.maxEpochs { reason = .epochs }
+      else if let maxTime = c.maxTime, state.elapsed >= maxTime { reason = .time }
       state.finished = reason
       try saveEpoch(improved: improved, averaged: averaged)
       if reason != nil { break epochs }
-      if let stopAfterEpochs, sessionEpochs >= stopAfterEpochs { reason = "paused"; break epochs }
+      if let stopAfterEpochs, sessionEpochs >= stopAfterEpochs { reason = .paused; break epochs }
     }
-    let finalReason = reason ?? "epochs"
+    let finalReason = reason ?? .epochs
     progress?.finish(extra: "\(finalReason): \(state.epoch) epochs, best epoch \(state.bestEpoch)  \(lastValidation)")
     let best = try PaiNNModel(contentsOf: folder.model)
     var test: EvaluationSummary?
-    if finalReason != "paused", !data.test.isEmpty {
+    if finalReason != .paused, !data.test.isEmpty {
       let evaluation = try Evaluation(
         potential: PaiNNPotential(model: best, precision: c.precision),
         structures: data.test.map { data.structures[$0] }, batchSize: 32)

@@ -79,7 +79,7 @@ func quickConfiguration(features: Int = 16, epochs: Int) -> TrainingConfiguratio
     let b = try Trainer(configuration: c, data: data, folder: paused)
     b.showsProgress = false
     let first = try b.run(stopAfterEpochs: 2)
-    #expect(first.reason == "paused" && first.state.epoch == 2)
+    #expect(first.reason == .paused && first.state.epoch == 2)
     let resumed = try Trainer(configuration: c, data: data, folder: paused, resume: true)
     resumed.showsProgress = false
     try resumed.run()

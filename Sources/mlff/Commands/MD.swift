@@ -189,13 +189,13 @@ extension MLFF {
                        committeeLog.threshold, committeeLog.url.path))
         }
       }
-      if report.status != "stable" { throw ExitCode(2) }
+      if report.status != .stable { throw ExitCode(2) }
     }
 
     func printSummary(_ r: MDReport, outputs: MDOutputs) {
       var lines: [String] = []
-      lines.append(String(format: "%@  %d atoms  %d/%d steps  %.4g ps  %@", r.ensemble, r.atoms, r.stepsCompleted,
-                          r.stepsRequested, r.simulatedTime, r.status))
+      lines.append(String(format: "%@  %d atoms  %d/%d steps  %.4g ps  %@", r.ensemble.rawValue, r.atoms, r.stepsCompleted,
+                          r.stepsRequested, r.simulatedTime, r.status.rawValue))
       if let f = r.failure {
         lines.append(String(format: "stopped at step %d (t = %.1f fs): %@; last good frame: step %d", f.step, f.time, f.message, f.lastGoodStep))
       }
@@ -203,7 +203,7 @@ extension MLFF {
         lines.append(String(format: "temperature %.1f ± %.1f K   ⟨U⟩ %.4f eV   ⟨K⟩ %.4f eV", t.meanTemperature, t.temperatureStd,
                             t.meanPotentialEnergy, t.meanKineticEnergy))
       }
-      if let d = r.drift, r.ensemble != "nvt-langevin" {
+      if let d = r.drift, r.ensemble != .nvtLangevin {
         lines.append(String(format: "energy drift %.4g meV/atom/ps   drift/σ_K %.3g   σ_E/σ_K %.3g", d.slope, d.driftToFluctuation, d.fluctuationRatio))
       }
       if let diff = r.rdf?.difference {
