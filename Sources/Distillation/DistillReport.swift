@@ -34,8 +34,8 @@ extension DistillRun {
     let runs = (try? decoder.decode([ValidationRun].self, from: Data(contentsOf: paths.validation))) ?? []
     let speed = try? decoder.decode(SpeedResult.self, from: Data(contentsOf: paths.speed))
     return DistillSummary(
-      testForceMAE: metrics?.forceMAE.map { $0 / 1000 }, testEnergyMAE: metrics?.energyMAE.map { $0 / 1000 },
-      untrainedForceMAE: untrained?.forceMAE.map { $0 / 1000 },
+      testForceMAE: metrics?.forceMAE, testEnergyMAE: metrics?.energyMAE,
+      untrainedForceMAE: untrained?.forceMAE,
       stableRuns: runs.filter(\.stable).count, validationRuns: runs.count, speedup: speed?.speedup,
       report: paths.report.path)
   }

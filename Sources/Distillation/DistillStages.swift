@@ -99,7 +99,7 @@ extension DistillRun {
     let outcome = try trainer.run()
     if verbose {
       log("trained \(folder.lastPathComponent): stopped (\(outcome.reason)) after \(outcome.state.epoch) epochs"
-          + (outcome.test.map { String(format: "; test force MAE %.1f meV/Å", $0.forceMAE ?? .nan) } ?? ""))
+          + (outcome.test.map { String(format: "; test force MAE %.1f meV/Å", 1000 * ($0.forceMAE ?? .nan)) } ?? ""))
     }
     return outcome.test
   }
@@ -128,7 +128,8 @@ extension DistillRun {
     if verbose {
       let s = evaluation.summary, b = baseline.summary
       log(String(format: "test split (%d structures): force MAE %.1f meV/Å (untrained %.1f), energy MAE %.2f meV/atom (untrained %.2f)",
-                 s.structures, s.forceMAE ?? .nan, b.forceMAE ?? .nan, s.energyMAE ?? .nan, b.energyMAE ?? .nan))
+                 s.structures, 1000 * (s.forceMAE ?? .nan), 1000 * (b.forceMAE ?? .nan),
+                 1000 * (s.energyMAE ?? .nan), 1000 * (b.energyMAE ?? .nan)))
     }
   }
 
