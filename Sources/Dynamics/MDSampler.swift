@@ -100,23 +100,17 @@ public struct MDSampler: Sendable {
             warn("\(which), before the first snapshot (equilibration ends at step \(equilibrationSteps)): \(reason)")
           }
         }
-        var previous = state
-        while state.step < steps {
-          do {
-            try integrator.step(&state, potential: potential)
-          } catch {
-            stop(after: previous, reason: "the potential failed: \(error)")
-            break
-          }
-          if let monitor, let violation = monitor.check(state, temperature: Dynamics.temperature(state, degreesOfFreedom: nf)) {
-            stop(after: previous, reason: "unstable: \(violation)")
-            break
-          }
-          if state.step >= equilibrationSteps && (state.step - equilibrationSteps) % interval == 0 {
-            out.append(frame(state))
-          }
-          previous = state
-          progress?.update(done: done + state.step)
+        var observers: [any MDObserver] = []
+        if let monitor { observers.append(StabilityObserver(monitor, degreesOfFreedom: nf)) }
+        observers.append(MDClosureObserver { [equilibrationSteps, interval] s, step in
+          if step >= equilibrationSteps && (step - equilibrationSteps) % interval == 0 { out.append(frame(s)) }
+          progress?.update(done: done + step)
+          return .proceed
+        })
+        switch try runMolecularDynamics(&state, integrator: integrator, potential: potential, until: steps, observers: observers) {
+        case .completed: break
+        case .unstable(let violation, _): stop(after: state, reason: "unstable: \(violation)")
+        case .potentialFailed(let error, _): stop(after: state, reason: "the potential failed: \(error)")
         }
         done += steps
       }

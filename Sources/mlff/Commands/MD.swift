@@ -1,6 +1,5 @@
 import ArgumentParser
 import Atomistic
-import Distillation
 import Dynamics
 import Foundation
 import PaiNN
@@ -157,7 +156,7 @@ extension MLFF {
         } ?? 0)
         let log = try CommitteeDeviationLog(
           committee: committee, url: trajectory.deletingPathExtension().appendingPathExtension("committee.csv"),
-          firstStep: resumedStep, interval: logEvery)
+          append: resumedStep > 0, interval: logEvery)
         committeeLog = log
         driver = log
       }
@@ -178,7 +177,7 @@ extension MLFF {
         resume: !fresh, showProgress: !json)
       let outputs = MDOutputs(trajectory: URL(fileURLWithPath: output))
       let report = try MDSimulation(potential: driver, integrator: integrator, initial: initial,
-                                    options: options, outputs: outputs).run()
+                                    options: options, outputs: outputs, observers: committeeLog.map { [$0] } ?? []).run()
       if json {
         print(String(decoding: try Data(contentsOf: outputs.report), as: UTF8.self))
       } else {
