@@ -3,8 +3,8 @@ import Foundation
 /// Extended XYZ files as ASE reads and writes them.
 ///
 /// One frame is: the number of atoms N; a comment line of key=value pairs; N atom lines.
-/// - `Lattice="a1x a1y a1z a2x a2y a2z a3x a3y a3z"` — the cell rows, Å (3 numbers: an
-///   orthorhombic cell). `pbc="T T F"` — periodicity; without it `T T T` when a Lattice is given,
+/// - `Lattice="a1x a1y a1z a2x a2y a2z a3x a3y a3z"` — the cell rows, Å (exactly 9 numbers, as
+///   ASE requires). `pbc="T T F"` — periodicity; without it `T T T` when a Lattice is given,
 ///   else `F F F`.
 /// - `Properties=species:S:1:pos:R:3:…` — the atom-line columns as name:type:ncols with type R
 ///   (real), I (integer), S (string), L (logical). `pos` is in Å; `Z` may replace `species`.

@@ -15,7 +15,7 @@ public struct ExtXYZError: Error, CustomStringConvertible, Hashable, Sendable {
     case badCommentLine
     /// `Properties` is malformed or lacks species/positions.
     case badProperties
-    /// `Lattice` is not 9 (or 3) finite numbers.
+    /// `Lattice` is not 9 finite numbers.
     case badLattice
     /// `pbc` is not three booleans.
     case badPBC

@@ -67,17 +67,20 @@ struct ExtXYZFrameParser {
         h.propertiesText = raw
       case "Lattice":
         let values = try numbers(raw, key: "Lattice", frame: frame, line: line, kind: .badLattice)
-        guard values.count == 9 || values.count == 3 else {
+        guard values.count == 9 else {
+          // ASE refuses anything but 9 numbers ("expecting a 9-long numerical vector"); three
+          // edge lengths would be a guess at the cell, so they are refused too.
+          let hint = values.count == 3
+            ? "; for an orthorhombic cell with edges a b c write Lattice=\"a 0 0 0 b 0 0 0 c\", here Lattice=\"\(values[0]) 0 0 0 \(values[1]) 0 0 0 \(values[2])\""
+            : ""
           throw error(.badLattice, frame: frame, line: line,
-            "Lattice has \(values.count) numbers; expected 9 (a1x a1y a1z a2x a2y a2z a3x a3y a3z, Å) or 3 (the edges of an orthorhombic cell)")
+            "Lattice has \(values.count) numbers; expected 9 (the cell rows a1x a1y a1z a2x a2y a2z a3x a3y a3z, Å), as ASE reads it" + hint)
         }
         guard values.allSatisfy(\.isFinite) else {
           throw error(.nonFiniteValue, frame: frame, line: line, "Lattice contains NaN or infinity: \(raw)")
         }
-        h.cell = values.count == 9
-          ? Cell(a1: SIMD3(values[0], values[1], values[2]), a2: SIMD3(values[3], values[4], values[5]),
-                 a3: SIMD3(values[6], values[7], values[8]))
-          : .orthorhombic(values[0], values[1], values[2])
+        h.cell = Cell(a1: SIMD3(values[0], values[1], values[2]), a2: SIMD3(values[3], values[4], values[5]),
+                      a3: SIMD3(values[6], values[7], values[8]))
         h.hasLattice = true
       case "pbc":
         let tokens = valueTokens(raw)

@@ -98,7 +98,7 @@ extension DistillRun {
       let record = ActiveLearningRound(
         round: round, trainingStructures: trainingCount, framesExamined: frames.count,
         framesUncertain: uncertain, framesBeyondTrust: beyond, structuresLabelled: labelledCount,
-        testForceMAE: firstTest?.forceMAE.map { $0 / 1000 }, testEnergyMAE: firstTest?.energyMAE.map { $0 / 1000 }, deviations: deviations)
+        testForceMAE: firstTest?.forceMAE, testEnergyMAE: firstTest?.energyMAE, deviations: deviations)
       state.rounds.append(record)
       try state.write(to: folder)
       let fraction = frames.isEmpty ? 0 : Double(uncertain) / Double(frames.count)

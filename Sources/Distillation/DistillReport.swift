@@ -34,8 +34,8 @@ extension DistillRun {
     let runs = (try? decoder.decode([ValidationRun].self, from: Data(contentsOf: paths.validation))) ?? []
     let speed = try? decoder.decode(SpeedResult.self, from: Data(contentsOf: paths.speed))
     return DistillSummary(
-      testForceMAE: metrics?.forceMAE.map { $0 / 1000 }, testEnergyMAE: metrics?.energyMAE.map { $0 / 1000 },
-      untrainedForceMAE: untrained?.forceMAE.map { $0 / 1000 },
+      testForceMAE: metrics?.forceMAE, testEnergyMAE: metrics?.energyMAE,
+      untrainedForceMAE: untrained?.forceMAE,
       stableRuns: runs.filter(\.stable).count, validationRuns: runs.count, speedup: speed?.speedup,
       report: paths.report.path)
   }
@@ -169,7 +169,7 @@ extension DistillRun {
     let rows = runs.map { run -> [String] in
       let r = run.report
       let verdict = run.stable ? "stable" : "UNSTABLE at \(String(format: "%.2f", (r.failure?.time ?? 0) / 1000)) ps: \(r.failure?.message ?? "")"
-      let drift = run.ensemble == "nve" ? (r.drift.map { String(format: "%.3g", $0.slope) } ?? "—") : "—"
+      let drift = run.ensemble == .nve ? (r.drift.map { String(format: "%.3g", $0.slope) } ?? "—") : "—"
       let rdf = r.rdf?.difference.map { String(format: "%.3g", $0.rms) } ?? "—"
       let temperature = r.thermodynamics.map { String(format: "%.0f ± %.0f", $0.meanTemperature, $0.temperatureStd) } ?? "—"
       return [run.name, String(format: "%.0f", run.temperature), temperature, "\(r.atoms)", "\(r.stepsCompleted)",

@@ -196,7 +196,7 @@ public struct DistillPaths: Sendable {
   public var training: URL { folder.appendingPathComponent("train") }
   /// Test-split errors and parity plots.
   public var evaluation: URL { folder.appendingPathComponent("eval") }
-  /// Test-split errors of the final student (`EvaluationSummary`, meV units).
+  /// Test-split errors of the final student (`EvaluationSummary`: eV units; meV in its JSON).
   public var evaluationMetrics: URL { folder.appendingPathComponent("eval/metrics.json") }
   /// Test-split errors of the same student with random weights.
   public var untrainedMetrics: URL { folder.appendingPathComponent("eval/untrained_metrics.json") }

@@ -99,7 +99,7 @@ extension DistillRun {
     let outcome = try trainer.run()
     if verbose {
       log("trained \(folder.lastPathComponent): stopped (\(outcome.reason)) after \(outcome.state.epoch) epochs"
-          + (outcome.test.map { String(format: "; test force MAE %.1f meV/Å", $0.forceMAE ?? .nan) } ?? ""))
+          + (outcome.test.map { String(format: "; test force MAE %.1f meV/Å", 1000 * ($0.forceMAE ?? .nan)) } ?? ""))
     }
     return outcome.test
   }
@@ -128,7 +128,8 @@ extension DistillRun {
     if verbose {
       let s = evaluation.summary, b = baseline.summary
       log(String(format: "test split (%d structures): force MAE %.1f meV/Å (untrained %.1f), energy MAE %.2f meV/atom (untrained %.2f)",
-                 s.structures, s.forceMAE ?? .nan, b.forceMAE ?? .nan, s.energyMAE ?? .nan, b.energyMAE ?? .nan))
+                 s.structures, 1000 * (s.forceMAE ?? .nan), 1000 * (b.forceMAE ?? .nan),
+                 1000 * (s.energyMAE ?? .nan), 1000 * (b.energyMAE ?? .nan)))
     }
   }
 
@@ -156,14 +157,14 @@ extension DistillRun {
         potential: student, structure: start, temperature: temperature, steps: v.steps, nve: false,
         seed: configuration.seed &+ UInt64(k), folder: paths.md.appendingPathComponent(name),
         criteria: criteria, reference: reference)
-      runs.append(ValidationRun(name: name, ensemble: "nvt-langevin", temperature: temperature, report: report))
+      runs.append(ValidationRun(name: name, ensemble: .nvtLangevin, temperature: temperature, report: report))
     }
     if v.nveSteps > 0 {
       let temperature = v.temperatures.first ?? 300
       let report = try runMD(
         potential: student, structure: start, temperature: temperature, steps: v.nveSteps, nve: true,
         seed: configuration.seed, folder: paths.md.appendingPathComponent("nve"), criteria: criteria)
-      runs.append(ValidationRun(name: "nve", ensemble: "nve", temperature: temperature, report: report))
+      runs.append(ValidationRun(name: "nve", ensemble: .nve, temperature: temperature, report: report))
     }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -246,7 +247,7 @@ public struct ValidationRun: Codable, Sendable {
   /// Folder name under `md/` (`nvt_300K`, `nve`).
   public var name: String
   /// `nvt-langevin` or `nve`.
-  public var ensemble: String
+  public var ensemble: MDEnsemble
   /// K.
   public var temperature: Double
   public var report: MDReport

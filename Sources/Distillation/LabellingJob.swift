@@ -109,24 +109,13 @@ public struct LabellingJob {
     let labellingStart = Date()
     pool.label(next: { source.next() }, properties: properties) { index, outcome in
       let structure = source.structure(index)
-      switch outcome {
-      case .success(let results):
-        var labelled = structure.unlabelled
-        labelled.energy = results.energy
-        labelled.forces = results.forces
-        labelled.stress = results.stress
-        do { try journal.record(labelled, index: index, teacher: teacherName) } catch {
-          state.fail(index, "the journal could not be written (disk full?): \(error)")
-        }
-        state.add(index, labelled)
-      case .failure(let error):
-        state.fail(index, error.description)
-        try? journal.recordFailure(index: index, atoms: structure.count, reason: error.description)
-      }
+      Self.settle(index: index, structure: structure, outcome: outcome.mapError { $0 as Error },
+                  teacher: teacherName, journal: journal, state: state)
       progress?.update(done: state.doneCount, extra: state.failedCount > 0 ? "failed \(state.failedCount)" : "")
     }
     let labellingSeconds = Date().timeIntervalSince(labellingStart)
     progress?.finish(extra: state.failedCount > 0 ? "failed \(state.failedCount)" : "")
+    for warning in state.warnings { log(warning) }
     if let readError = source.error { throw readError }
     try journal.close()
 
@@ -153,6 +142,38 @@ public struct LabellingJob {
     return Outcome(total: total, labelled: structures.count, failed: failed,
                    resumed: previous.labelled.count, failuresFile: journal.failuresURL,
                    labellingSeconds: labellingSeconds)
+  }
+
+  /// Records one structure's outcome: a labelled structure goes to the journal and then to the
+  /// results; a teacher failure, or a labelled structure the journal could not take, counts as
+  /// failed (once) and is listed in the failures file. A failures file that cannot be written
+  /// adds a warning to `state.warnings` (logged when labelling ends; the failure still counts
+  /// and reaches `Outcome.failed`).
+  static func settle(index: Int, structure: Structure, outcome: Result<Results, any Error>,
+                     teacher: String, journal: some LabelRecording, state: LabelState) {
+    let reason: String
+    switch outcome {
+    case .success(let results):
+      var labelled = structure.unlabelled
+      labelled.energy = results.energy
+      labelled.forces = results.forces
+      labelled.stress = results.stress
+      do {
+        try journal.record(labelled, index: index, teacher: teacher)
+        state.add(index, labelled)
+        return
+      } catch {
+        reason = "the teacher labelled it, but the journal could not be written (disk full? read-only folder?): \(error)"
+      }
+    case .failure(let error):
+      reason = "\(error)"
+    }
+    state.fail(index, reason)
+    do {
+      try journal.recordFailure(index: index, atoms: structure.count, reason: reason)
+    } catch {
+      state.warn("label: warning: input frame \(index) failed (\(reason)), and writing that to the failures file failed too: \(error); it is still counted as failed and labelled again on the next run")
+    }
   }
 
   /// Frames in an extxyz file (a streaming pass that also checks every frame parses).
@@ -182,11 +203,23 @@ public struct LabellingJob {
   }
 }
 
+/// Where a labelling job writes each outcome as it arrives (`LabelJournal`; tests use a
+/// journal that fails).
+protocol LabelRecording {
+  /// Appends one labelled structure (durably) or throws.
+  func record(_ structure: Structure, index: Int, teacher: String) throws
+  /// Appends one failure with its reason or throws.
+  func recordFailure(index: Int, atoms: Int, reason: String) throws
+}
+
+extension LabelJournal: LabelRecording {}
+
 /// Results gathered so far, shared by the workers' callbacks.
-private final class LabelState: @unchecked Sendable {
+final class LabelState: @unchecked Sendable {
   private let lock = NSLock()
   private var labelled: [Int: Structure]
   private var failed: [Int: String] = [:]
+  private var warningLines: [String] = []
 
   init(labelled: [Int: Structure]) { self.labelled = labelled }
 
@@ -194,6 +227,9 @@ private final class LabelState: @unchecked Sendable {
   var failedCount: Int { lock.lock(); defer { lock.unlock() }; return failed.count }
   func add(_ index: Int, _ s: Structure) { lock.lock(); labelled[index] = s; lock.unlock() }
   func fail(_ index: Int, _ reason: String) { lock.lock(); failed[index] = reason; lock.unlock() }
+  func warn(_ message: String) { lock.lock(); warningLines.append(message); lock.unlock() }
+  /// Problems to report that did not stop the job, in the order they happened.
+  var warnings: [String] { lock.lock(); defer { lock.unlock() }; return warningLines }
   func snapshot() -> ([Int: Structure], [Int: String]) { lock.lock(); defer { lock.unlock() }; return (labelled, failed) }
 }
 

@@ -23,6 +23,15 @@ public struct EnergyDrift: Sendable, Hashable, Codable {
   /// Length of the run analysed, ps.
   public var duration: Double
 
+  enum CodingKeys: String, CodingKey {
+    case slope = "slope_meV_per_atom_per_ps"
+    case kineticFluctuation = "kinetic_fluctuation_meV_per_atom"
+    case totalFluctuation = "total_fluctuation_meV_per_atom"
+    case driftToFluctuation = "drift_to_fluctuation"
+    case fluctuationRatio = "fluctuation_ratio"
+    case duration = "duration_ps"
+  }
+
   /// - Parameters:
   ///   - time: [n] times, fs.
   ///   - total: [n] total (or conserved) energies, eV.

@@ -11,8 +11,10 @@ public protocol Integrator: Sendable {
   /// True when the dynamics conserve total momentum (NVE, Nosé–Hoover), false when the
   /// thermostat kicks atoms independently (Langevin). Decides the degrees of freedom.
   var conservesMomentum: Bool { get }
-  /// Short name for logs and reports: "nve", "nvt-langevin", "nvt-nh".
-  var ensemble: String { get }
+  /// The ensemble sampled (its raw value names it in logs and reports).
+  var ensemble: MDEnsemble { get }
+  /// Temperature the thermostat drives toward, K; nil for NVE.
+  var targetTemperature: Double? { get }
 
   /// Evaluates initial forces and sets up thermostat variables (kept when already present,
   /// as on a resumed run).
@@ -22,6 +24,23 @@ public protocol Integrator: Sendable {
   /// The quantity the exact dynamics conserve, eV: K + U for NVE; the extended Hamiltonian for a
   /// Nosé–Hoover chain; K + U (not conserved) for Langevin.
   func conservedEnergy(_ state: MDState) -> Double
+}
+
+/// The statistical ensemble an integrator samples; the raw values are the names used in
+/// reports, logs and on the command line.
+public enum MDEnsemble: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+  /// Microcanonical (velocity Verlet).
+  case nve
+  /// Canonical with a Langevin thermostat (BAOAB).
+  case nvtLangevin = "nvt-langevin"
+  /// Canonical with a Nosé–Hoover chain.
+  case nvtNoseHoover = "nvt-nh"
+
+  public var description: String { rawValue }
+
+  /// True when the integrator conserves an extended energy that differs from K + U (a
+  /// Nosé–Hoover chain's thermostat energy), which the energy plot then shows.
+  public var hasExtendedEnergy: Bool { self == .nvtNoseHoover }
 }
 
 extension Integrator {

@@ -24,7 +24,8 @@ public struct LangevinBAOAB: Integrator {
   /// The noise source.
   public let noise: GaussianNoise
   public var conservesMomentum: Bool { false }
-  public var ensemble: String { "nvt-langevin" }
+  public var ensemble: MDEnsemble { .nvtLangevin }
+  public var targetTemperature: Double? { temperature }
 
   /// - Parameters:
   ///   - timestep: Δt, fs.

@@ -1,4 +1,5 @@
 import Atomistic
+import Foundation
 import Potentials
 import Reporting
 
@@ -41,14 +42,24 @@ public struct MDSampler: Sendable {
     steps < equilibrationSteps ? 0 : (steps - equilibrationSteps) / interval + (equilibrationSteps > 0 ? 1 : 0)
   }
 
+  /// Where a run that stops early is reported (one line per run; default: standard error).
+  public var warn: @Sendable (String) -> Void = { message in
+    FileHandle.standardError.write(Data(("sample md: warning: " + message + "\n").utf8))
+  }
+
   /// Runs MD from every seed at every temperature and returns the snapshots, unlabelled and
   /// wrapped into the cell, with info `source = "md"`, `md_temperature` (K), `md_step`,
-  /// `seed_index`, and `md_stopped` = true on the last snapshot of a run cut short.
+  /// `seed_index`, and on the last snapshot of a run cut short `md_stopped = T` and
+  /// `md_stop_reason` (why: the stability criterion violated, or the potential's error).
+  ///
+  /// A run stops early when the stability criteria are violated or when the potential throws
+  /// mid-run (a teacher that died, an element it does not know); the snapshots taken before
+  /// are kept, the last of them is marked, and `warn` says which run stopped and why.
   /// - Parameters:
   ///   - seeds: starting structures.
   ///   - potential: drives the dynamics (a student, an analytic potential or a teacher).
   ///   - progress: show a progress line.
-  /// - Throws: errors of the potential on the seeds themselves; failures mid-run only stop that run.
+  /// - Throws: errors of the potential on the seeds themselves (before the first step).
   public func sample(_ seeds: [Structure], potential: any Potential, progress showProgress: Bool = false) throws -> [Structure] {
     var out: [Structure] = []
     let total = seeds.count * temperatures.count * steps
@@ -63,7 +74,8 @@ public struct MDSampler: Sendable {
         try integrator.prepare(&state, potential: potential)
         let monitor = try criteria.map { try StabilityMonitor(reference: seedStructure, criteria: $0) }
         let nf = degreesOfFreedom(state, conservesMomentum: false)
-        func snapshot(_ s: MDState, stopped: Bool) {
+        let runStart = out.count
+        func frame(_ s: MDState) -> Structure {
           var frame = s.structure.wrapped()
           frame.info = seedStructure.info
           frame.arrays = [:]
@@ -71,21 +83,34 @@ public struct MDSampler: Sendable {
           frame.info["md_temperature"] = .double(temperature)
           frame.info["md_step"] = .int(s.step)
           frame.info["seed_index"] = .int(seedIndex)
-          if stopped { frame.info["md_stopped"] = .bool(true) }
-          out.append(frame)
+          return frame
         }
-        var previous = state
-        while state.step < steps {
-          do { try integrator.step(&state, potential: potential) } catch { break }
-          if let monitor, monitor.check(state, temperature: Dynamics.temperature(state, degreesOfFreedom: nf)) != nil {
-            if previous.step >= equilibrationSteps { snapshot(previous, stopped: true) }
-            break
+        /// Marks the run as stopped after `last` (the last good state): its snapshot is marked,
+        /// or appended marked when it is past equilibration but was not a snapshot step.
+        func stop(after last: MDState, reason: String) {
+          let which = "seed \(seedIndex) at \(temperature) K stopped at step \(last.step + 1) of \(steps)"
+          if last.step >= equilibrationSteps {
+            if out.count == runStart || out[out.count - 1].info["md_step"] != .int(last.step) {
+              out.append(frame(last))
+            }
+            out[out.count - 1].info["md_stopped"] = .bool(true)
+            out[out.count - 1].info["md_stop_reason"] = .string(reason)
+            warn("\(which): \(reason); its last snapshot (step \(last.step)) is marked md_stopped")
+          } else {
+            warn("\(which), before the first snapshot (equilibration ends at step \(equilibrationSteps)): \(reason)")
           }
-          if state.step >= equilibrationSteps && (state.step - equilibrationSteps) % interval == 0 {
-            snapshot(state, stopped: false)
-          }
-          previous = state
-          progress?.update(done: done + state.step)
+        }
+        var observers: [any MDObserver] = []
+        if let monitor { observers.append(StabilityObserver(monitor, degreesOfFreedom: nf)) }
+        observers.append(MDClosureObserver { [equilibrationSteps, interval] s, step in
+          if step >= equilibrationSteps && (step - equilibrationSteps) % interval == 0 { out.append(frame(s)) }
+          progress?.update(done: done + step)
+          return .proceed
+        })
+        switch try runMolecularDynamics(&state, integrator: integrator, potential: potential, until: steps, observers: observers) {
+        case .completed: break
+        case .unstable(let violation, _): stop(after: state, reason: "unstable: \(violation)")
+        case .potentialFailed(let error, _): stop(after: state, reason: "the potential failed: \(error)")
         }
         done += steps
       }

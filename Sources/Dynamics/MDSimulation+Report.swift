@@ -5,7 +5,7 @@ import Reporting
 extension MDSimulation {
   /// Analyses the log and trajectory on disk (the whole run, across resumptions), writes the
   /// JSON report and the plots, and returns the report.
-  func writeReport(status: String, failure: MDReport.Failure?, finalStep: Int, finalTime: Double,
+  func writeReport(status: MDStatus, failure: MDReport.Failure?, finalStep: Int, finalTime: Double,
                    degreesOfFreedom nf: Int, bonds: Int, resumedFrom: Int, stepsPerSecond: Double) throws -> MDReport {
     let rows = try MDLog.read(outputs.log)
     let n = initial.count
@@ -33,16 +33,10 @@ extension MDSimulation {
       files["temperature_plot"] = outputs.temperaturePlot.path
       files["rdf_plot"] = outputs.rdfPlot.path
     }
-    let temperatureTarget: Double?
-    switch integrator {
-    case let l as LangevinBAOAB: temperatureTarget = l.temperature
-    case let h as NoseHooverChain: temperatureTarget = h.temperature
-    default: temperatureTarget = nil
-    }
     let report = MDReport(
       status: status, ensemble: integrator.ensemble, atoms: n, degreesOfFreedom: nf, timestep: integrator.timestep,
       stepsRequested: options.steps, stepsCompleted: finalStep, simulatedTime: finalTime / 1000,
-      targetTemperature: temperatureTarget, failure: failure, drift: drift, thermodynamics: thermo,
+      targetTemperature: integrator.targetTemperature, failure: failure, drift: drift, thermodynamics: thermo,
       rdf: rdfReport, bondsMonitored: bonds,
       nanosecondsPerDay: stepsPerSecond * integrator.timestep * 86400 / 1e6, stepsPerSecond: stepsPerSecond,
       resumedFromStep: resumedFrom, files: files)
@@ -71,11 +65,11 @@ extension MDSimulation {
     energy.add("potential", x: ps, y: rows.map { $0.potential - e0 })
     energy.add("kinetic", x: ps, y: rows.map(\.kinetic))
     energy.add("total", x: ps, y: rows.map { $0.total - e0 })
-    if integrator is NoseHooverChain { energy.add("conserved", x: ps, y: rows.map { $0.conserved - e0 }, dashed: true) }
+    if integrator.ensemble.hasExtendedEnergy { energy.add("conserved", x: ps, y: rows.map { $0.conserved - e0 }, dashed: true) }
     try writeAtomically(energy.svg(), to: outputs.energyPlot)
     var temperature = LinePlot(title: "Temperature", xLabel: "time (ps)", yLabel: "temperature (K)")
     temperature.add("T", x: ps, y: rows.map(\.temperature))
-    if let target = (integrator as? LangevinBAOAB)?.temperature ?? (integrator as? NoseHooverChain)?.temperature {
+    if let target = integrator.targetTemperature {
       temperature.add("target", x: [ps.first!, ps.last!], y: [target, target], dashed: true)
     }
     try writeAtomically(temperature.svg(), to: outputs.temperaturePlot)

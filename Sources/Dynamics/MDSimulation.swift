@@ -57,6 +57,9 @@ public struct MDRunOptions: Sendable {
 /// Runs molecular dynamics with any `Potential` and `Integrator`, writing a trajectory, a log,
 /// a JSON report and plots; stops cleanly on instability; resumes from the last frame.
 ///
+/// The steps are `runMolecularDynamics` with these observers, in order: the extra `observers`,
+/// the `StabilityObserver`, the `MDLogWriter`, the `TrajectoryWriter` and the progress line.
+///
 /// Trajectory frames (extxyz) carry positions (Å, unwrapped), `velocities` (Å/fs), `forces`
 /// (eV/Å), `energy` (potential, eV) and info `md_step`, `time` (fs), `temperature` (K),
 /// `kinetic_energy` (eV), plus `nhc_xi`/`nhc_vxi` for a Nosé–Hoover chain. Numbers are written
@@ -73,6 +76,10 @@ public final class MDSimulation {
   public let options: MDRunOptions
   /// The files written.
   public let outputs: MDOutputs
+  /// Extra observers (e.g. a `CommitteeDeviationLog`): they see every state the potential
+  /// evaluated, the initial one of a new run included, before the stability check, so a state
+  /// that turns out unstable is still seen.
+  public let observers: [any MDObserver]
 
   /// - Parameters:
   ///   - potential: gives energies and forces.
@@ -80,7 +87,10 @@ public final class MDSimulation {
   ///   - initial: the starting structure, positions Å.
   ///   - options: length, output intervals, stability criteria.
   ///   - outputs: file names (from the trajectory's).
-  public init(potential: any Potential, integrator: any Integrator, initial: Structure, options: MDRunOptions, outputs: MDOutputs) {
+  ///   - observers: extra observers, shown each state first.
+  public init(potential: any Potential, integrator: any Integrator, initial: Structure, options: MDRunOptions,
+              outputs: MDOutputs, observers: [any MDObserver] = []) {
+    self.observers = observers
     self.potential = potential
     self.integrator = integrator
     self.initial = initial
@@ -91,7 +101,7 @@ public final class MDSimulation {
   /// Runs (or resumes) the simulation and writes every output.
   /// - Returns: the report also written to `outputs.report`.
   /// - Throws: `MDError` and file errors a user can act on; a potential that fails during the
-  ///   run does not throw but ends the run with status "failed".
+  ///   run does not throw but ends the run with status `.failed`.
   public func run() throws -> MDReport {
     let monitor = try StabilityMonitor(reference: initial, criteria: options.criteria)
     var state: MDState
@@ -113,74 +123,64 @@ public final class MDSimulation {
       _ = try ExtXYZWriter(url: outputs.trajectory, append: false)  // start an empty trajectory
     }
     let nf = degreesOfFreedom(state, conservesMomentum: integrator.conservesMomentum)
-    let trajectory = try ExtXYZWriter(url: outputs.trajectory, append: true)
-    guard let logHandle = FileHandle(forWritingAtPath: outputs.log.path) else {
-      throw MDError.invalid("cannot open the log \(outputs.log.path) for writing; check the folder's permissions")
-    }
-    defer { try? logHandle.close(); try? trajectory.close() }
-    try logHandle.seekToEnd()
-
-    func log(_ s: MDState) throws {
-      let k = s.kineticEnergy
-      let row = MDLogRow(step: s.step, time: s.time, potential: s.potentialEnergy, kinetic: k,
-                         total: k + s.potentialEnergy, conserved: integrator.conservedEnergy(s),
-                         temperature: temperature(s, degreesOfFreedom: nf))
-      try logHandle.write(contentsOf: Data((MDLog.line(row) + "\n").utf8))
-    }
-    var lastFrameStep = resumedFrom
-    func frame(_ s: MDState) throws {
-      try trajectory.write(frameStructure(s, degreesOfFreedom: nf))
-      lastFrameStep = s.step
-    }
+    let trajectory = try TrajectoryWriter(
+      url: outputs.trajectory, interval: options.trajectoryInterval, lastStep: options.steps,
+      lastWrittenStep: resumedFrom) { [self] in frameStructure($0, degreesOfFreedom: nf) }
+    let log = try MDLogWriter(url: outputs.log, interval: options.logInterval, lastStep: options.steps,
+                              degreesOfFreedom: nf, integrator: integrator)
+    defer { try? log.close(); try? trajectory.close() }
+    let stability = StabilityObserver(monitor, degreesOfFreedom: nf)
     if resumedFrom == 0 {
-      if let violation = monitor.check(state, temperature: temperature(state, degreesOfFreedom: nf)), case .nonFinite = violation {
+      // The initial state is shown to the extra observers as the potential just evaluated it
+      // (a resumed run's first state was already seen by the run that wrote it).
+      for observer in observers { _ = try observer.observe(state, step: state.step) }
+      if case .unstable(.nonFinite) = try stability.observe(state, step: state.step) {
         throw MDError.invalid("the potential gives non-finite energy or forces for the initial structure; check the structure (overlapping atoms?) and the model")
       }
-      try log(state)
-      try frame(state)
+      try log.write(state)
+      try trajectory.write(state)
     }
 
     let progress = options.showProgress
       ? ProgressLine(label: "md", total: options.steps, unit: "steps", alreadyDone: resumedFrom) : nil
-    var failure: MDReport.Failure? = nil
-    var status = "stable"
-    var previous = state
-    let start = Date()
-    while state.step < options.steps {
-      do {
-        try integrator.step(&state, potential: potential)
-      } catch {
-        status = "failed"
-        failure = .init(kind: "potential-error", message: "\(error)", step: previous.step + 1,
-                        time: previous.time + integrator.timestep, lastGoodStep: previous.step)
-        break
-      }
-      let t = temperature(state, degreesOfFreedom: nf)
-      if let violation = monitor.check(state, temperature: t) {
-        status = "unstable"
-        failure = .init(kind: violation.kind, message: violation.description, step: state.step,
-                        time: state.time, lastGoodStep: previous.step)
-        break
-      }
-      if state.step % options.logInterval == 0 || state.step == options.steps { try log(state) }
-      if state.step % options.trajectoryInterval == 0 || state.step == options.steps { try frame(state) }
-      previous = state
-      if let progress {
+    let progressObserver = progress.map { progress in
+      MDClosureObserver { [integrator] s, step in
         let nsPerDay = progress.rate * integrator.timestep * 86400 / 1e6
-        progress.update(done: state.step, extra: String(format: "T %.0f K  E %.4f eV  %.3g ns/day", t,
-                                                        state.kineticEnergy + state.potentialEnergy, nsPerDay))
+        progress.update(done: step, extra: String(format: "T %.0f K  E %.4f eV  %.3g ns/day", temperature(s, degreesOfFreedom: nf),
+                                                  s.kineticEnergy + s.potentialEnergy, nsPerDay))
+        return .proceed
       }
     }
-    if failure != nil && previous.step != lastFrameStep {
-      try log(previous)
-      try frame(previous)
+    let start = Date()
+    let end = try runMolecularDynamics(
+      &state, integrator: integrator, potential: potential, until: options.steps,
+      observers: observers + [stability, log, trajectory] + (progressObserver.map { [$0] } ?? []))
+    let failure: MDReport.Failure?
+    let status: MDStatus
+    switch end {
+    case .completed:
+      status = .stable
+      failure = nil
+    case .unstable(let violation, let bad):
+      status = .unstable
+      failure = .init(kind: MDFailureKind(violation), message: violation.description, step: bad.step,
+                      time: bad.time, lastGoodStep: state.step)
+    case .potentialFailed(let error, let step):
+      status = .failed
+      failure = .init(kind: .potentialError, message: "\(error)", step: step,
+                      time: state.time + integrator.timestep, lastGoodStep: state.step)
+    }
+    // The last good state ends the trajectory and the log of a run that stopped early.
+    if failure != nil && state.step != trajectory.lastWrittenStep {
+      try log.write(state)
+      try trajectory.write(state)
     }
     progress?.finish(extra: failure.map { "stopped: \($0.message)" } ?? "")
     let wall = Date().timeIntervalSince(start)
-    let stepsRun = previous.step - resumedFrom
+    let stepsRun = state.step - resumedFrom
     try? trajectory.close()
-    try? logHandle.close()
-    return try writeReport(status: status, failure: failure, finalStep: previous.step, finalTime: previous.time,
+    try? log.close()
+    return try writeReport(status: status, failure: failure, finalStep: state.step, finalTime: state.time,
                            degreesOfFreedom: nf, bonds: monitor.bonds.count, resumedFrom: resumedFrom,
                            stepsPerSecond: wall > 0 ? Double(stepsRun) / wall : 0)
   }

@@ -26,7 +26,8 @@ public struct NoseHooverChain: Integrator {
   /// Number of thermostats M in the chain.
   public let chainLength: Int
   public var conservesMomentum: Bool { true }
-  public var ensemble: String { "nvt-nh" }
+  public var ensemble: MDEnsemble { .nvtNoseHoover }
+  public var targetTemperature: Double? { temperature }
 
   /// - Parameters:
   ///   - timestep: Δt, fs.

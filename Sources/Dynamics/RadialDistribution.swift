@@ -83,6 +83,12 @@ public struct RadialDistribution: Sendable {
     public var integratedAbsolute: Double
     /// max_k |Δg_k|.
     public var maximum: Double
+
+    enum CodingKeys: String, CodingKey {
+      case rms
+      case integratedAbsolute = "integrated_absolute"
+      case maximum
+    }
   }
 
   /// The difference to `reference`, which must use the same range and bins.

@@ -44,7 +44,7 @@ public enum StabilityViolation: Sendable, Hashable, CustomStringConvertible {
   /// Energy, a position, velocity or force became NaN or infinite.
   case nonFinite
 
-  /// Short machine-readable kind: "bond", "temperature", "non-finite".
+  /// Short machine-readable kind: "bond", "temperature", "non-finite" (`MDFailureKind`'s raw values).
   public var kind: String {
     switch self {
     case .bond: return "bond"

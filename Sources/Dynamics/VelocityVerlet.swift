@@ -9,7 +9,8 @@ import Potentials
 public struct VelocityVerlet: Integrator {
   public let timestep: Double
   public var conservesMomentum: Bool { true }
-  public var ensemble: String { "nve" }
+  public var ensemble: MDEnsemble { .nve }
+  public var targetTemperature: Double? { nil }
 
   /// - Parameter timestep: Δt, fs.
   public init(timestep: Double) {

@@ -27,12 +27,12 @@ extension PhysicsChecks {
     }
     let far = try dimer(rc + 5).energy
     let inside = try dimer(rc - tolerances.cutoffProbe)
-    try cmp.expect(inside.energy, far, absolute: tolerances.cutoffEnergy, "E(r_c − δ) vs E(∞) (eV)")
+    try cmp.expectEnergy(inside.energy, far, atoms: 2, absolute: tolerances.cutoffEnergy, "E(r_c − δ) vs E(∞)")
     guard let f = inside.forces else { throw cmp.fail("the potential returned no forces") }
     try cmp.expect(length(f[0]), 0, absolute: tolerances.cutoffForce, "|F(r_c − δ)| (eV/Å)")
     for r in [rc, rc + tolerances.cutoffProbe, rc + 1] {
       let out = try dimer(r)
-      try cmp.expect(out.energy, far, absolute: tolerances.energy, "E(\(r) Å) beyond the cutoff vs E(∞) (eV)")
+      try cmp.expectEnergy(out.energy, far, atoms: 2, "E(\(r) Å) beyond the cutoff vs E(∞)")
       try cmp.expect(length(out.forces?[0] ?? .zero), 0, absolute: tolerances.force, "|F(\(r) Å)| beyond the cutoff (eV/Å)")
     }
     // Approach: |E(r) − E(∞)| over the last 0.1 Å must not grow toward r_c.

@@ -8,7 +8,8 @@ extension PhysicsChecks {
   ///   - potential: the model under test.
   ///   - structure: a molecule or cluster (a periodic structure is tested with pbc off).
   ///   - separation: gap between the copies' bounding boxes, Å (raised to cutoff + 1 Å when needed).
-  ///   - tolerances: per-precision tolerances (energy compared with twice the energy tolerance).
+  ///   - tolerances: per-precision tolerances (energy compared with twice the absolute energy
+  ///     tolerance plus the relative one per atom).
   @discardableResult
   public static func separatedCopiesAreAdditive(
     _ potential: any Potential, _ structure: Structure, tolerances: Tolerances, separation: Double = 20
@@ -27,7 +28,7 @@ extension PhysicsChecks {
     pair.positions += single.positions.map { $0 + shift }
     pair.arrays = [:]
     let result = try evaluate(potential, pair, .energyAndForces, check: check)
-    try cmp.expect(result.energy, 2 * reference.energy, absolute: 2 * tolerances.energy, "two copies vs twice one (eV)")
+    try cmp.expectEnergy(result.energy, 2 * reference.energy, atoms: pair.count, absolute: 2 * tolerances.energy, "two copies vs twice one")
     try cmp.expectForces(result.forces, reference.forces.map { $0 + $0 }, "copies")
     return cmp.result()
   }
@@ -37,7 +38,8 @@ extension PhysicsChecks {
   /// - Parameters:
   ///   - potential: the model under test.
   ///   - structure: periodic in all three directions.
-  ///   - tolerances: per-precision tolerances (energy compared with 8× the energy tolerance).
+  ///   - tolerances: per-precision tolerances (energy compared with 8× the absolute energy
+  ///     tolerance plus the relative one per atom).
   @discardableResult
   public static func supercellIsExtensive(
     _ potential: any Potential, _ structure: Structure, tolerances: Tolerances
@@ -48,7 +50,7 @@ extension PhysicsChecks {
     let base = structure.unlabelled
     let reference = try evaluate(potential, base, .all, check: check)
     let result = try evaluate(potential, base.supercell(2, 2, 2), .all, check: check)
-    try cmp.expect(result.energy, 8 * reference.energy, absolute: 8 * tolerances.energy, "supercell vs 8× cell (eV)")
+    try cmp.expectEnergy(result.energy, 8 * reference.energy, atoms: 8 * base.count, absolute: 8 * tolerances.energy, "supercell vs 8× cell")
     try cmp.expectForces(result.forces, reference.forces.map { Array(repeating: $0, count: 8).flatMap { $0 } }, "supercell images")
     try cmp.expectStress(result.stress, reference.stress, "supercell")
     return cmp.result()
@@ -74,7 +76,7 @@ extension PhysicsChecks {
     guard batch.count == inputs.count else { throw cmp.fail("\(batch.count) results for \(inputs.count) structures") }
     for (k, s) in inputs.enumerated() {
       let single = try evaluate(potential, s, properties, check: check)
-      try cmp.expectEnergy(batch[k].energy, single.energy, "structure \(k)")
+      try cmp.expectEnergy(batch[k].energy, single.energy, atoms: s.count, "structure \(k)")
       try cmp.expectForces(batch[k].forces, single.forces, "structure \(k)")
       if s.isFullyPeriodic { try cmp.expectStress(batch[k].stress, single.stress, "structure \(k)") }
     }

@@ -46,8 +46,17 @@ struct Comparator {
     maxDeviation = max(maxDeviation, d)
   }
 
-  mutating func expectEnergy(_ a: Double, _ b: Double, _ what: @autoclosure () -> String) throws {
-    try expect(a, b, absolute: tolerances.energy, what() + " energy (eV)")
+  /// Compares two energies of `atoms` atoms: `|a − b| ≤ absolute + energyRelative·max(|a|,|b|)/atoms`
+  /// (`absolute` defaults to `tolerances.energy`).
+  mutating func expectEnergy(_ a: Double, _ b: Double, atoms: Int, absolute: Double? = nil,
+                             _ what: @autoclosure () -> String) throws {
+    let d = abs(a - b)
+    let allowed = tolerances.energyTolerance(a, b, atoms: atoms, absolute: absolute ?? tolerances.energy)
+    if d.isNaN || !(d <= allowed) {
+      throw fail("\(what()) energy (eV): \(a) vs \(b), difference \(d) exceeds \(allowed) "
+        + "(\(absolute ?? tolerances.energy) + \(tolerances.energyRelative)·max(|a|,|b|)/\(atoms) atoms)")
+    }
+    maxDeviation = max(maxDeviation, d)
   }
 
   mutating func expectForces(_ a: [SIMD3<Double>]?, _ b: [SIMD3<Double>]?, _ what: @autoclosure () -> String) throws {

@@ -32,7 +32,7 @@ extension PhysicsChecks {
     for trial in 0..<trials {
       let rotation = Rotation.random(using: &g)
       let result = try evaluate(potential, rotated(structure, by: rotation), properties, check: check)
-      try cmp.expectEnergy(result.energy, reference.energy, "rotation \(trial)")
+      try cmp.expectEnergy(result.energy, reference.energy, atoms: structure.count, "rotation \(trial)")
       try cmp.expectForces(result.forces, reference.forces?.map(rotation.apply), "rotation \(trial)")
       if properties.contains(.stress) {
         try cmp.expectStress(result.stress, reference.stress.map(rotation.applyToStress), "rotation \(trial)")
@@ -58,7 +58,7 @@ extension PhysicsChecks {
       var moved = structure.unlabelled
       moved.positions = structure.positions.map { $0 + t }
       let result = try evaluate(potential, moved, properties, check: check)
-      try cmp.expectEnergy(result.energy, reference.energy, "translation \(trial)")
+      try cmp.expectEnergy(result.energy, reference.energy, atoms: structure.count, "translation \(trial)")
       try cmp.expectForces(result.forces, reference.forces, "translation \(trial)")
       if properties.contains(.stress) { try cmp.expectStress(result.stress, reference.stress, "translation \(trial)") }
     }
@@ -83,7 +83,7 @@ extension PhysicsChecks {
       permuted.positions = order.map { structure.positions[$0] }
       permuted.arrays = [:]
       let result = try evaluate(potential, permuted, properties, check: check)
-      try cmp.expectEnergy(result.energy, reference.energy, "permutation \(trial)")
+      try cmp.expectEnergy(result.energy, reference.energy, atoms: structure.count, "permutation \(trial)")
       try cmp.expectForces(result.forces, reference.forces.map { f in order.map { f[$0] } }, "permutation \(trial)")
       if properties.contains(.stress) { try cmp.expectStress(result.stress, reference.stress, "permutation \(trial)") }
     }
@@ -113,7 +113,7 @@ extension PhysicsChecks {
     }
     for (name, variant) in [("wrapped", structure.unlabelled.wrapped()), ("unwrapped", unwrapped)] {
       let result = try evaluate(potential, variant, properties, check: check)
-      try cmp.expectEnergy(result.energy, reference.energy, name)
+      try cmp.expectEnergy(result.energy, reference.energy, atoms: structure.count, name)
       try cmp.expectForces(result.forces, reference.forces, name)
       if properties.contains(.stress) { try cmp.expectStress(result.stress, reference.stress, name) }
     }

@@ -82,22 +82,26 @@ public struct Evaluation: Sendable {
   }
 }
 
-/// Error figures of an evaluation, in meV units, as printed and written by `mlff eval --json`.
+/// Error figures of an evaluation, in the units of every interface (eV, Å, as `ErrorMetrics`).
+///
+/// The JSON written by `mlff eval --json` and `test_metrics.json` gives them in meV with the
+/// unit in each key (`force_mae_meV_per_A`); the conversion happens only there and in
+/// `tableRows`, nowhere in between.
 public struct EvaluationSummary: Sendable, Hashable, Codable {
   public var structures: Int
   public var atoms: Int
-  /// Energy per atom, meV/atom.
+  /// Energy per atom, eV/atom (nil without energy labels).
   public var energyMAE: Double?
   public var energyRMSE: Double?
-  /// Force components, meV/Å.
+  /// Force components, eV/Å.
   public var forceMAE: Double?
   public var forceRMSE: Double?
   /// Mean cosine similarity of force vectors.
   public var forceCosine: Double?
-  /// Stress components, meV/Å³.
+  /// Stress components, eV/Å³.
   public var stressMAE: Double?
   public var stressRMSE: Double?
-  /// Force MAE per element symbol, meV/Å.
+  /// Force MAE per element symbol, eV/Å.
   public var forceMAEByElement: [String: Double]
 
   enum CodingKeys: String, CodingKey {
@@ -113,19 +117,50 @@ public struct EvaluationSummary: Sendable, Hashable, Codable {
   }
 
   public init(_ m: ErrorMetrics, structureCount: Int, atomCount: Int) {
-    func meV(_ x: Double) -> Double? { x.isFinite ? 1000 * x : nil }
+    func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
     structures = structureCount
     atoms = atomCount
-    energyMAE = meV(m.energyMAE)
-    energyRMSE = meV(m.energyRMSE)
-    forceMAE = meV(m.forceMAE)
-    forceRMSE = meV(m.forceRMSE)
-    forceCosine = m.forceCosine.isFinite ? m.forceCosine : nil
-    stressMAE = meV(m.stressMAE)
-    stressRMSE = meV(m.stressRMSE)
+    energyMAE = finite(m.energyMAE)
+    energyRMSE = finite(m.energyRMSE)
+    forceMAE = finite(m.forceMAE)
+    forceRMSE = finite(m.forceRMSE)
+    forceCosine = finite(m.forceCosine)
+    stressMAE = finite(m.stressMAE)
+    stressRMSE = finite(m.stressRMSE)
     var byElement: [String: Double] = [:]
-    for (z, v) in m.forceMAEByElement { byElement[Elements.symbol(z)] = 1000 * v }
+    for (z, v) in m.forceMAEByElement { byElement[Elements.symbol(z)] = v }
     forceMAEByElement = byElement
+  }
+
+  /// Writes the errors in meV (the keys say so).
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(structures, forKey: .structures)
+    try c.encode(atoms, forKey: .atoms)
+    try c.encodeIfPresent(energyMAE.map { 1000 * $0 }, forKey: .energyMAE)
+    try c.encodeIfPresent(energyRMSE.map { 1000 * $0 }, forKey: .energyRMSE)
+    try c.encodeIfPresent(forceMAE.map { 1000 * $0 }, forKey: .forceMAE)
+    try c.encodeIfPresent(forceRMSE.map { 1000 * $0 }, forKey: .forceRMSE)
+    try c.encodeIfPresent(forceCosine, forKey: .forceCosine)
+    try c.encodeIfPresent(stressMAE.map { 1000 * $0 }, forKey: .stressMAE)
+    try c.encodeIfPresent(stressRMSE.map { 1000 * $0 }, forKey: .stressRMSE)
+    try c.encode(forceMAEByElement.mapValues { 1000 * $0 }, forKey: .forceMAEByElement)
+  }
+
+  /// Reads the meV figures back into eV.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    func eV(_ key: CodingKeys) throws -> Double? { try c.decodeIfPresent(Double.self, forKey: key).map { $0 / 1000 } }
+    structures = try c.decode(Int.self, forKey: .structures)
+    atoms = try c.decode(Int.self, forKey: .atoms)
+    energyMAE = try eV(.energyMAE)
+    energyRMSE = try eV(.energyRMSE)
+    forceMAE = try eV(.forceMAE)
+    forceRMSE = try eV(.forceRMSE)
+    forceCosine = try c.decodeIfPresent(Double.self, forKey: .forceCosine)
+    stressMAE = try eV(.stressMAE)
+    stressRMSE = try eV(.stressRMSE)
+    forceMAEByElement = try c.decode([String: Double].self, forKey: .forceMAEByElement).mapValues { $0 / 1000 }
   }
 
   /// The summary as pretty JSON with sorted keys.
@@ -135,9 +170,9 @@ public struct EvaluationSummary: Sendable, Hashable, Codable {
     return String(decoding: try e.encode(self), as: UTF8.self) + "\n"
   }
 
-  /// Rows (quantity, MAE, RMSE) for a table, with units.
+  /// Rows (quantity, MAE, RMSE) for a table, in meV units (named in the first column).
   public var tableRows: [[String]] {
-    func f(_ x: Double?) -> String { x.map { String(format: "%.3f", $0) } ?? "—" }
+    func f(_ x: Double?) -> String { x.map { String(format: "%.3f", 1000 * $0) } ?? "—" }
     var rows = [
       ["energy (meV/atom)", f(energyMAE), f(energyRMSE)],
       ["forces (meV/Å)", f(forceMAE), f(forceRMSE)],

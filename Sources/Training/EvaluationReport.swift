@@ -25,7 +25,8 @@ public func writeEvaluationReport(_ evaluation: Evaluation, to folder: URL, titl
     written.append(url)
     return svg
   }
-  func fmt(_ x: Double?, _ unit: String) -> String { x.map { String(format: "%.2f %@", $0, unit) } ?? "—" }
+  /// An error in eV units shown in meV units (`unit` names the meV unit).
+  func fmt(_ x: Double?, _ unit: String) -> String { x.map { String(format: "%.2f %@", 1000 * $0, unit) } ?? "—" }
 
   let energy = evaluation.energyPairs
   var energyPlot = ScatterPlot(title: "Energy", xLabel: "reference energy (eV/atom)", yLabel: "predicted energy (eV/atom)")
@@ -58,7 +59,7 @@ public func writeEvaluationReport(_ evaluation: Evaluation, to folder: URL, titl
   if let c = summary.forceCosine { page.paragraph(String(format: "Mean cosine similarity of force vectors: %.4f", c)) }
   if !summary.forceMAEByElement.isEmpty {
     let rows = summary.forceMAEByElement.sorted { (Elements.atomicNumber($0.key) ?? 0) < (Elements.atomicNumber($1.key) ?? 0) }
-      .map { [$0.key, String(format: "%.2f", $0.value)] }
+      .map { [$0.key, String(format: "%.2f", 1000 * $0.value)] }
     page.table(header: ["element", "force MAE (meV/Å)"], rows: rows, caption: "Force errors by element")
   }
   page.heading("Parity plots and error distribution")

@@ -5,10 +5,24 @@ import PaiNN
 import Potentials
 import Reporting
 
+/// Why a training run stopped; the raw values are what checkpoints and messages say.
+public enum TrainingStopReason: String, Sendable, Hashable, Codable, CustomStringConvertible {
+  /// The epoch budget (`maxEpochs`) was used up.
+  case epochs
+  /// The time budget (`maxTime`) was used up.
+  case time
+  /// The validation loss did not improve for `earlyStoppingPatience` epochs.
+  case earlyStopping = "early stopping"
+  /// `run(stopAfterEpochs:)` paused the run (it can be resumed).
+  case paused
+
+  public var description: String { rawValue }
+}
+
 /// How a training run ended.
 public struct TrainingOutcome: Sendable {
-  /// Why it stopped: "epochs", "time", "early stopping", or "paused" (`stopAfterEpochs`).
-  public var reason: String
+  /// Why it stopped.
+  public var reason: TrainingStopReason
   /// The final state (history included).
   public var state: TrainingState
   /// The best model (EMA weights at the lowest validation loss).
@@ -103,13 +117,26 @@ public final class Trainer {
     return m
   }
 
-  /// Learning rate of the next step.
-  ///
-  /// Warm-up rises linearly over `warmupSteps` steps, or over the first 5 % of `maxTime`
-  /// when a time budget is set and that ends sooner; the cosine decay follows whichever of
-  /// steps or time is further along.
+  /// Learning rate of the next step (`Self.learningRate(configuration:state:elapsed:)` for
+  /// this run's configuration and state).
   func learningRate(elapsed: Double) -> Double {
-    let c = configuration
+    Self.learningRate(configuration: configuration, state: state, elapsed: elapsed)
+  }
+
+  /// Learning rate of step `state.step` (0-based) after `elapsed` training seconds.
+  ///
+  /// With peak η₀ (`learningRate`), w = `state.warmupSteps`, s = `state.step`, T = `maxTime`:
+  ///
+  ///     warm = min(1, max((s + 1) / w, t / (0.05 T)))         while s < w (the time term only with T)
+  ///     η = warm · η₀                                         while warm < 1
+  ///     cosine:  p = max((s − w) / (plannedSteps − w), (t − 0.05 T) / (0.95 T)),
+  ///              η = η_min + (η₀ − η_min) · ½ (1 + cos(π · clamp(p, 0, 1))),  η_min = f · η₀
+  ///     plateau: η = η₀ · plateau.scale · warm
+  ///
+  /// so warm-up rises linearly over w steps, or over the first 5 % of the time budget when
+  /// that ends sooner, and the cosine decay follows whichever of steps or time is further along.
+  /// - Parameter elapsed: training seconds so far (summed over resumed sessions).
+  static func learningRate(configuration c: TrainingConfiguration, state: TrainingState, elapsed: Double) -> Double {
     var warm = 1.0
     if state.step < state.warmupSteps {
       warm = Double(state.step + 1) / Double(state.warmupSteps)
@@ -201,12 +228,19 @@ public final class Trainer {
     let c = configuration
     try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
     try writeConfiguration()
-    let previousThreads = TensorThreads.elementwiseThreads
+    // The parts of a batch run on their own threads, so each uses one thread inside; both
+    // process-wide settings are put back afterwards (evaluation, MD and the speed benchmark
+    // that follow in the same process must not inherit single-threaded BLAS).
+    let previousElementwiseThreads = TensorThreads.elementwiseThreads
+    let previousBLASThreads = TensorThreads.blasThreads
     if c.threads > 1 {
       TensorThreads.elementwiseThreads = 1
       TensorThreads.setBLASThreads(1)
     }
-    defer { TensorThreads.elementwiseThreads = previousThreads }
+    defer {
+      TensorThreads.elementwiseThreads = previousElementwiseThreads
+      TensorThreads.setBLASThreads(previousBLASThreads)
+    }
     let sessionStart = Date()
     let startElapsed = state.elapsed
     var sessionEpochs = 0
@@ -215,7 +249,7 @@ public final class Trainer {
     // With a time budget the step total is not known in advance: the line shows the time left.
     let progress = showsProgress
       ? ProgressLine(label: "train", total: c.maxTime == nil ? totalSteps : nil, unit: "steps", alreadyDone: state.step) : nil
-    var reason: String?
+    var reason: TrainingStopReason?
     var lastValidation = state.history.last.map { "val F MAE \(String(format: "%.1f", 1000 * $0.validationForceMAE)) meV/Å" } ?? ""
     epochs: while state.epoch < c.maxEpochs {
       let epochStart = Date()
@@ -272,20 +306,20 @@ public final class Trainer {
       } else {
         state.epochsWithoutImprovement += 1
       }
-      if outOfTime { reason = "time" }
-      else if state.epochsWithoutImprovement >= c.earlyStoppingPatience { reason = "early stopping" }
-      else if state.epoch >= c.maxEpochs { reason = "epochs" }
-      else if let maxTime = c.maxTime, state.elapsed >= maxTime { reason = "time" }
+      if outOfTime { reason = .time }
+      else if state.epochsWithoutImprovement >= c.earlyStoppingPatience { reason = .earlyStopping }
+      else if state.epoch >= c.maxEpochs { reason = .epochs }
+      else if let maxTime = c.maxTime, state.elapsed >= maxTime { reason = .time }
       state.finished = reason
       try saveEpoch(improved: improved, averaged: averaged)
       if reason != nil { break epochs }
-      if let stopAfterEpochs, sessionEpochs >= stopAfterEpochs { reason = "paused"; break epochs }
+      if let stopAfterEpochs, sessionEpochs >= stopAfterEpochs { reason = .paused; break epochs }
     }
-    let finalReason = reason ?? "epochs"
+    let finalReason = reason ?? .epochs
     progress?.finish(extra: "\(finalReason): \(state.epoch) epochs, best epoch \(state.bestEpoch)  \(lastValidation)")
     let best = try PaiNNModel(contentsOf: folder.model)
     var test: EvaluationSummary?
-    if finalReason != "paused", !data.test.isEmpty {
+    if finalReason != .paused, !data.test.isEmpty {
       let evaluation = try Evaluation(
         potential: PaiNNPotential(model: best, precision: c.precision),
         structures: data.test.map { data.structures[$0] }, batchSize: 32)

@@ -109,8 +109,8 @@ public struct TrainingState: Sendable, Hashable, Codable {
   public var plannedSteps: Int
   /// Warm-up steps (fixed at the start of the run).
   public var warmupSteps: Int
-  /// Why the run ended, once it has ("epochs", "time", "early stopping").
-  public var finished: String?
+  /// Why the run ended, once it has.
+  public var finished: TrainingStopReason?
   /// Every epoch's metrics so far.
   public var history: [EpochMetrics] = []
 
@@ -151,7 +151,7 @@ public struct TrainingState: Sendable, Hashable, Codable {
     plateau = try c.decode(ReduceOnPlateau.self, forKey: .plateau)
     plannedSteps = try c.decode(Int.self, forKey: .plannedSteps)
     warmupSteps = try c.decode(Int.self, forKey: .warmupSteps)
-    finished = try c.decodeIfPresent(String.self, forKey: .finished)
+    finished = try c.decodeIfPresent(TrainingStopReason.self, forKey: .finished)
     history = try c.decode([EpochMetrics].self, forKey: .history)
   }
 }

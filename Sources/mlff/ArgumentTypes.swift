@@ -65,7 +65,7 @@ extension SafeTensorsDType: ExpressibleByArgument {
 // MARK: - Command-line enums
 
 /// `--ensemble` of `mlff md`.
-enum MDEnsemble: String, CaseIterable, ExpressibleByArgument {
+enum EnsembleChoice: String, CaseIterable, ExpressibleByArgument {
   /// Velocity Verlet, constant energy.
   case nve
   /// The same as `nvt-langevin`.

@@ -36,6 +36,9 @@ import Testing
          kind: .badValue, line: 3, mentions: ["logical"]),
     Case(name: "Lattice with 6 numbers", badFrame: "1\nLattice=\"1 0 0 0 1 0\"\nH 0 0 0\n",
          kind: .badLattice, line: 2, mentions: ["6 numbers", "expected 9"]),
+    // ASE: "expecting a 9-long numerical vector"; three edge lengths are not read as a box.
+    Case(name: "Lattice with 3 numbers", badFrame: "1\nLattice=\"1 2 3\"\nH 0 0 0\n",
+         kind: .badLattice, line: 2, mentions: ["3 numbers", "expected 9", "Lattice=\"1.0 0 0 0 2.0 0 0 0 3.0\""]),
     Case(name: "Lattice not numbers", badFrame: "1\nLattice=\"1 0 0 0 1 0 0 0 x\"\nH 0 0 0\n",
          kind: .badLattice, line: 2, mentions: ["'x'"]),
     Case(name: "unknown species", badFrame: "2\nenergy=1\nH 0 0 0\nQq 0 0 0\n",

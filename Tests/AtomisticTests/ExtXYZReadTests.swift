@@ -40,7 +40,7 @@ import Testing
       Lattice="1 2 3 4 5 6 7 8 10"
       H 0 0 0
       1
-      Lattice="2 3 4" pbc="T F T"
+      Lattice="2 0 0 0 3 0 0 0 4" pbc="T F T"
       H 0 0 0
       1
       Lattice=[[1,0,0],[0,1,0],[0,0,1]] pbc=F

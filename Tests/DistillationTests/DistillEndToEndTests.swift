@@ -82,7 +82,7 @@ import Training
     let metrics = try JSONDecoder().decode(EvaluationSummary.self, from: Data(contentsOf: paths.evaluationMetrics))
     let untrained = try JSONDecoder().decode(EvaluationSummary.self, from: Data(contentsOf: paths.untrainedMetrics))
     #expect(metrics.structures == test.count)
-    #expect(abs(try #require(metrics.forceMAE) - 1000 * forceMAE) < 1e-6 * max(1, 1000 * forceMAE))
+    #expect(abs(try #require(metrics.forceMAE) - forceMAE) < 1e-9 * max(1, forceMAE))
     #expect(try #require(metrics.forceMAE) < 0.5 * (try #require(untrained.forceMAE)))
     #expect(abs(try #require(summary.testForceMAE) - forceMAE) < 1e-9)
     let curve = try String(contentsOf: RunFolder(paths.training).metrics, encoding: .utf8).split(separator: "\n")

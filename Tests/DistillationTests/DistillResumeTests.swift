@@ -95,8 +95,8 @@ import Training
     // The clock counts both sessions, and the time budget is not restarted by the rerun.
     let after = checkpointAfter.state
     #expect(after.elapsed > checkpointBefore.state.elapsed)
-    let stopped = "stopped (\(after.finished ?? "?")) at \(after.elapsed) s, epoch \(after.epoch); before the kill \(checkpointBefore.state.elapsed) s"
-    if after.finished == "time" {
+    let stopped = "stopped (\(after.finished.map(\.rawValue) ?? "?")) at \(after.elapsed) s, epoch \(after.epoch); before the kill \(checkpointBefore.state.elapsed) s"
+    if after.finished == .time {
       #expect(after.elapsed >= 8 && after.elapsed < 8 + 5, "\(stopped)")
     } else {
       // On a fast machine early stopping can end training before the budget.

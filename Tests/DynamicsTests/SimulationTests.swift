@@ -52,9 +52,9 @@ final class SabotagedPotential: Potential {
                                seed: 3, showProgress: false)
     let report = try MDSimulation(potential: potential, integrator: VelocityVerlet(timestep: 1),
                                   initial: Systems.copperTrimer, options: options, outputs: outputs).run()
-    #expect(report.status == "unstable")
+    #expect(report.status == .unstable)
     let failure = try #require(report.failure)
-    #expect(failure.kind == "bond")
+    #expect(failure.kind == .bond)
     #expect(failure.step > 199 && failure.step < 2000)
     #expect(failure.time == Double(failure.step))
     #expect(failure.lastGoodStep == failure.step - 1)
@@ -68,6 +68,25 @@ final class SabotagedPotential: Potential {
     }
     let json = try JSONSerialization.jsonObject(with: Data(contentsOf: outputs.report)) as? [String: Any]
     #expect((json?["status"] as? String) == "unstable")
+    // snake_case keys, with the unit in the key where the value has one.
+    #expect((json?["ensemble"] as? String) == "nve")
+    #expect((json?["timestep_fs"] as? NSNumber)?.doubleValue == 1)
+    #expect((json?["steps_requested"] as? NSNumber)?.intValue == 2000)
+    #expect((json?["steps_completed"] as? NSNumber)?.intValue == failure.lastGoodStep)
+    #expect((json?["simulated_time_ps"] as? NSNumber)?.doubleValue == Double(failure.lastGoodStep) / 1000)
+    #expect(json?["target_temperature_K"] == nil)  // NVE has no target
+    #expect((json?["bonds_monitored"] as? NSNumber)?.intValue == 3)
+    let failureJSON = json?["failure"] as? [String: Any]
+    #expect((failureJSON?["kind"] as? String) == "bond")
+    #expect((failureJSON?["last_good_step"] as? NSNumber)?.intValue == failure.lastGoodStep)
+    #expect((failureJSON?["time_fs"] as? NSNumber)?.doubleValue == failure.time)
+    let thermodynamics = json?["thermodynamics"] as? [String: Any]
+    #expect(thermodynamics?["mean_temperature_K"] is NSNumber)
+    #expect((json?["rdf"] as? [String: Any])?["r_A"] is [Any])
+    // It reads back as the report returned.
+    let decoded = try JSONDecoder().decode(MDReport.self, from: Data(contentsOf: outputs.report))
+    #expect(decoded.status == .unstable && decoded.ensemble == .nve && decoded.failure?.kind == .bond)
+    #expect(decoded.stepsCompleted == report.stepsCompleted && decoded.targetTemperature == nil)
   }
 
   @Test func stopsOnNonFiniteEnergy() throws {
@@ -79,7 +98,7 @@ final class SabotagedPotential: Potential {
                                   initial: Systems.argon(1),
                                   options: MDRunOptions(steps: 100, trajectoryInterval: 20, showProgress: false),
                                   outputs: outputs).run()
-    #expect(report.failure?.kind == "non-finite")
+    #expect(report.failure?.kind == .nonFinite)
     #expect(report.failure?.step == 50)
     #expect(report.stepsCompleted == 49)
   }
@@ -94,7 +113,7 @@ final class SabotagedPotential: Potential {
       initial: Systems.argon(1),
       options: MDRunOptions(steps: 5000, initialTemperature: 50, criteria: criteria, showProgress: false),
       outputs: outputs).run()
-    #expect(report.failure?.kind == "temperature")
+    #expect(report.failure?.kind == .temperature)
   }
 }
 

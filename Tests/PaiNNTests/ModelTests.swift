@@ -1,4 +1,5 @@
 import Atomistic
+import Foundation
 import PaiNN
 import Potentials
 import Testing
@@ -59,11 +60,45 @@ import Testing
     }
   }
 
-  /// An isolated atom has no edges: its energy is σ·e(embedding) + μ, and no force.
+  /// An isolated atom has no edges: the interaction adds nothing, μ stays 0, so in every
+  /// layer's mixing V = U = 0, ‖V‖ = √ε and q += a with (a, b, c) = Dense₂(silu(Dense₁([q, √ε])));
+  /// then E = σ · (w₂ · silu(W₁ q + b₁) + b₂) + μ_Z and F = 0. The value is computed here with
+  /// plain arithmetic from the model's weights (PyTorch layout: weight [out, in], y = W x + b).
   @Test func isolatedAtomHasZeroForce() throws {
-    let r = try PaiNNPotential(model: Fixtures.model(), precision: .double)
+    let model = Fixtures.model()
+    let c = model.configuration
+    let f = c.featureCount, hidden = c.readoutHiddenCount
+    func silu(_ x: Double) -> Double { x / (1 + exp(-x)) }
+    /// y = W x + b for W [out, in] row-major.
+    func dense(_ name: String, _ x: [Double]) -> [Double] {
+      let w: [Double] = model.parameters.values(name + ".weight")
+      var y: [Double] = model.parameters.values(name + ".bias")
+      precondition(w.count == y.count * x.count, "\(name): \(w.count) weights for \(x.count) inputs")
+      for o in 0..<y.count {
+        for i in 0..<x.count { y[o] += w[o * x.count + i] * x[i] }
+      }
+      return y
+    }
+    let oxygen = model.elements.firstIndex(of: 8)!
+    let embedding = model.parameters.values("embedding.weight")
+    var q = Array(embedding[(oxygen * f)..<((oxygen + 1) * f)])
+    let vectorNorm = [Double](repeating: c.normEpsilon.squareRoot(), count: f)
+    for l in 0..<c.layerCount {
+      let context = "mixing.\(l).intraatomic_context_net"
+      let y = dense("\(context).1", dense("\(context).0", q + vectorNorm).map(silu))
+      #expect(y.count == 3 * f)
+      for k in 0..<f { q[k] += y[k] }  // + c ⊙ ⟨V, U⟩ = 0
+    }
+    let hiddenLayer = dense("readout.0", q).map(silu)
+    #expect(hiddenLayer.count == hidden)
+    let atomEnergy = dense("readout.1", hiddenLayer)[0]
+    let expected = model.energyScale * atomEnergy + model.referenceEnergies[oxygen]
+
+    let r = try PaiNNPotential(model: model, precision: .double)
       .compute(Structure(atomicNumbers: [8], positions: [[1, 2, 3]]), .energyAndForces)
     #expect(r.forces! == [.zero])
-    #expect(r.energy.isFinite)
+    #expect(abs(r.energy - expected) <= 1e-12 * abs(expected), "E = \(r.energy) eV, by hand \(expected) eV")
+    // The network part is not negligible, so the comparison tests more than μ_O.
+    #expect(abs(expected - model.referenceEnergies[oxygen]) > 1e-3)
   }
 }

@@ -1,5 +1,6 @@
 import Atomistic
 import Autodiff
+import Foundation
 import Potentials
 import Testing
 @testable import Training
@@ -52,7 +53,7 @@ import Testing
     #expect(abs(whole - (first + second)) < 1e-12)
   }
 
-  @Test func metricsByHand() {
+  @Test func metricsByHand() throws {
     var m = ErrorMetrics()
     m.add(reference: a, predicted: Results(energy: -1.8, forces: [SIMD3(1.1, 0, 0), SIMD3(-1, 0.3, 0)]))
     m.add(reference: b, predicted: Results(energy: -6.6, forces: [SIMD3(0, 1, 0), SIMD3(0, -1, 0), SIMD3(0, 0, 0.2)],
@@ -72,8 +73,17 @@ import Testing
     #expect(abs(m.forceMAEByElement[29]! - 0.4 / 9) < 1e-12)
     #expect(abs(m.forceMAEByElement[47]! - 0.2 / 6) < 1e-12)
     let s = EvaluationSummary(m, structureCount: 2, atomCount: 5)
-    #expect(abs(s.forceMAE! - 40) < 1e-9)
-    #expect(abs(s.forceMAEByElement["Ag"]! - 1000 * 0.2 / 6) < 1e-9)
+    // The summary keeps eV units; its JSON says meV in keys and values.
+    #expect(abs(s.forceMAE! - 0.04) < 1e-12)
+    #expect(abs(s.forceMAEByElement["Ag"]! - 0.2 / 6) < 1e-12)
+    let json = try JSONSerialization.jsonObject(with: Data(s.json().utf8)) as? [String: Any]
+    #expect(abs(((json?["force_mae_meV_per_A"] as? NSNumber)?.doubleValue ?? 0) - 40) < 1e-9)
+    #expect(abs(((json?["energy_mae_meV_per_atom"] as? NSNumber)?.doubleValue ?? 0) - 150) < 1e-9)
+    let byElement = json?["force_mae_by_element_meV_per_A"] as? [String: Any]
+    #expect(abs(((byElement?["Ag"] as? NSNumber)?.doubleValue ?? 0) - 1000 * 0.2 / 6) < 1e-9)
+    let back = try JSONDecoder().decode(EvaluationSummary.self, from: Data(s.json().utf8))
+    #expect(abs(back.forceMAE! - 0.04) < 1e-15 && abs(back.energyMAE! - 0.15) < 1e-15)
+    #expect(s.tableRows[1] == ["forces (meV/Å)", "40.000", String(format: "%.3f", 1000 * m.forceRMSE)])
   }
 
   @Test func validationLossUsesTheTrainingFormula() {

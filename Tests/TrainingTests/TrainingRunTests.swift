@@ -1,4 +1,5 @@
 import Atomistic
+import Autodiff
 import Foundation
 import PaiNN
 import Testing
@@ -78,7 +79,7 @@ func quickConfiguration(features: Int = 16, epochs: Int) -> TrainingConfiguratio
     let b = try Trainer(configuration: c, data: data, folder: paused)
     b.showsProgress = false
     let first = try b.run(stopAfterEpochs: 2)
-    #expect(first.reason == "paused" && first.state.epoch == 2)
+    #expect(first.reason == .paused && first.state.epoch == 2)
     let resumed = try Trainer(configuration: c, data: data, folder: paused, resume: true)
     resumed.showsProgress = false
     try resumed.run()
@@ -88,6 +89,27 @@ func quickConfiguration(features: Int = 16, epochs: Int) -> TrainingConfiguratio
     #expect(resumed.average.average == a.average.average)
     #expect(resumed.optimizer == a.optimizer)
     #expect(resumed.state.history == a.state.history.map { var e = $0; e.time = resumed.state.history[$0.epoch - 1].time; e.structuresPerSecond = resumed.state.history[$0.epoch - 1].structuresPerSecond; return e })
+  }
+
+  @Test func runPutsBackTheThreadSettingsItChanges() throws {
+    let structures = Array(try emtCopper().prefix(8))
+    let c = quickConfiguration(epochs: 1)  // threads = 2: training sets BLAS and elementwise ops to 1 thread
+    let data = try TrainingData(structures: structures, splits: nil, source: "emt", trainFraction: 0.75, validationFraction: 0.25, seed: 1)
+    let folder = temporaryFolder("threads")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let savedBLAS = TensorThreads.blasThreads, savedElementwise = TensorThreads.elementwiseThreads
+    defer { TensorThreads.setBLASThreads(savedBLAS); TensorThreads.elementwiseThreads = savedElementwise }
+    TensorThreads.setBLASThreads(2)
+    TensorThreads.elementwiseThreads = 3
+    let blasBefore = TensorThreads.blasThreads
+    #if !canImport(Accelerate)
+    #expect(blasBefore == 2, "OpenBLAS refused 2 threads; the check below would not notice a leak")
+    #endif
+    let trainer = try Trainer(configuration: c, data: data, folder: folder)
+    trainer.showsProgress = false
+    try trainer.run()
+    #expect(TensorThreads.blasThreads == blasBefore)
+    #expect(TensorThreads.elementwiseThreads == 3)
   }
 
   @Test func partsOnTwoThreadsGiveTheBatchGradient() throws {

@@ -79,14 +79,19 @@ extension MLFF.Bench {
       initializeMaxwellBoltzmann(&state, temperature: 300, seed: 1)
       let integrator = VelocityVerlet(timestep: 0.5)
       try integrator.prepare(&state, potential: potential)
-      for _ in 0..<2 { try integrator.step(&state, potential: potential) }  // warm-up
-      let start = Date()
-      var steps = 0
-      while steps < maxSteps && Date().timeIntervalSince(start) < seconds {
-        try integrator.step(&state, potential: potential)
-        steps += 1
+      // Two warm-up steps, then at most --max-steps timed steps or --seconds of them, through
+      // the same MD loop as `mlff md` (a potential error ends the benchmark).
+      func steps(until last: Int, observers: [any MDObserver]) throws {
+        if case .potentialFailed(let error, let step) = try runMolecularDynamics(
+          &state, integrator: integrator, potential: potential, until: last, observers: observers) {
+          throw CommandFailure(description: "\(structure.count)-atom system, step \(step): \(error)")
+        }
       }
-      return Double(steps) / Date().timeIntervalSince(start)
+      try steps(until: state.step + 2, observers: [])
+      let start = Date(), first = state.step
+      let budget = MDClosureObserver { [seconds] _, _ in Date().timeIntervalSince(start) < seconds ? .proceed : .finish }
+      try steps(until: first + maxSteps, observers: [budget])
+      return Double(state.step - first) / Date().timeIntervalSince(start)
     }
 
     /// Runs the peer script once for all systems; steps per second by system index.

@@ -92,7 +92,7 @@ extension MLFF {
         }
         if let c = summary.forceCosine { print(String(format: "force cosine similarity %.4f", c)) }
         for (symbol, mae) in summary.forceMAEByElement.sorted(by: { $0.key < $1.key }) {
-          print(String(format: "force MAE %@: %.2f meV/Å", symbol, mae))
+          print(String(format: "force MAE %@: %.2f meV/Å", symbol, 1000 * mae))
         }
       }
       let folder = (output ?? reportAlias).map { URL(fileURLWithPath: $0) }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Atomistic
-import Distillation
 import Dynamics
 import Foundation
 import PaiNN
@@ -33,7 +32,7 @@ extension MLFF {
     var energyModel: EnergyModelOptions
 
     @Option(help: "Ensemble: nve, nvt (= nvt-langevin), nvt-langevin or nvt-nh (Nosé–Hoover chain).")
-    var ensemble: MDEnsemble = .nve
+    var ensemble: EnsembleChoice = .nve
 
     @Option(help: "Temperature, K: the thermostat's target and the initial Maxwell–Boltzmann velocities.")
     var temperature: Double = 300
@@ -140,7 +139,7 @@ extension MLFF {
         } ?? 0)
         let log = try CommitteeDeviationLog(
           committee: committee, url: trajectory.deletingPathExtension().appendingPathExtension("committee.csv"),
-          firstStep: resumedStep, interval: logEvery)
+          append: resumedStep > 0, interval: logEvery)
         committeeLog = log
         driver = log
       }
@@ -161,7 +160,7 @@ extension MLFF {
         resume: !fresh, showProgress: !json && progress.showsProgress)
       let outputs = MDOutputs(trajectory: URL(fileURLWithPath: output))
       let report = try MDSimulation(potential: driver, integrator: integrator, initial: initial,
-                                    options: options, outputs: outputs).run()
+                                    options: options, outputs: outputs, observers: committeeLog.map { [$0] } ?? []).run()
       if json {
         print(String(decoding: try Data(contentsOf: outputs.report), as: UTF8.self))
       } else {
@@ -172,13 +171,13 @@ extension MLFF {
                        committeeLog.threshold, committeeLog.url.path))
         }
       }
-      if report.status != "stable" { throw ExitCode(2) }
+      if report.status != .stable { throw ExitCode(2) }
     }
 
     func printSummary(_ r: MDReport, outputs: MDOutputs) {
       var lines: [String] = []
-      lines.append(String(format: "%@  %d atoms  %d/%d steps  %.4g ps  %@", r.ensemble, r.atoms, r.stepsCompleted,
-                          r.stepsRequested, r.simulatedTime, r.status))
+      lines.append(String(format: "%@  %d atoms  %d/%d steps  %.4g ps  %@", r.ensemble.rawValue, r.atoms, r.stepsCompleted,
+                          r.stepsRequested, r.simulatedTime, r.status.rawValue))
       if let f = r.failure {
         lines.append(String(format: "stopped at step %d (t = %.1f fs): %@; last good frame: step %d", f.step, f.time, f.message, f.lastGoodStep))
       }
@@ -186,7 +185,7 @@ extension MLFF {
         lines.append(String(format: "temperature %.1f ± %.1f K   ⟨U⟩ %.4f eV   ⟨K⟩ %.4f eV", t.meanTemperature, t.temperatureStd,
                             t.meanPotentialEnergy, t.meanKineticEnergy))
       }
-      if let d = r.drift, r.ensemble != "nvt-langevin" {
+      if let d = r.drift, r.ensemble != .nvtLangevin {
         lines.append(String(format: "energy drift %.4g meV/atom/ps   drift/σ_K %.3g   σ_E/σ_K %.3g", d.slope, d.driftToFluctuation, d.fluctuationRatio))
       }
       if let diff = r.rdf?.difference {

@@ -135,7 +135,7 @@ extension MLFF {
       try ExtXYZ.write(snapshots, to: URL(fileURLWithPath: output))
       let stopped = snapshots.filter { $0.info["md_stopped"] != nil }.count
       print("wrote \(snapshots.count) MD snapshots from \(seedStructures.count) seed structure\(seedStructures.count == 1 ? "" : "s") to \(output)"
-            + (stopped > 0 ? "; \(stopped) run(s) turned unstable and stopped early" : ""))
+            + (stopped > 0 ? "; \(stopped) run(s) stopped early (md_stop_reason in their last snapshot says why)" : ""))
     }
   }
 }

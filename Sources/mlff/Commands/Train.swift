@@ -204,7 +204,7 @@ extension MLFF {
         print(String(format: "best epoch %d: validation force MAE %.2f meV/Å, energy MAE %.2f meV/atom", best.epoch, 1000 * best.validationForceMAE, 1000 * best.validationEnergyMAE))
       }
       if let t = outcome.test {
-        print(String(format: "test: force MAE %.2f meV/Å, energy MAE %.2f meV/atom (%d structures)", t.forceMAE ?? Double.nan, t.energyMAE ?? Double.nan, t.structures))
+        print(String(format: "test: force MAE %.2f meV/Å, energy MAE %.2f meV/atom (%d structures)", 1000 * (t.forceMAE ?? Double.nan), 1000 * (t.energyMAE ?? Double.nan), t.structures))
       }
       print("model: \(RunFolder(URL(fileURLWithPath: output)).model.path)")
     }
