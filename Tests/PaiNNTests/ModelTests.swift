@@ -70,28 +70,28 @@ import Testing
     let f = c.featureCount, hidden = c.readoutHiddenCount
     func silu(_ x: Double) -> Double { x / (1 + exp(-x)) }
     /// y = W x + b for W [out, in] row-major.
-    func dense(_ name: String, _ x: [Double]) -> [Double] {
-      let w: [Double] = model.parameters.values(name + ".weight")
-      var y: [Double] = model.parameters.values(name + ".bias")
-      precondition(w.count == y.count * x.count, "\(name): \(w.count) weights for \(x.count) inputs")
+    func dense(_ layer: Linear<[Double]>, _ x: [Double]) -> [Double] {
+      let w = layer.weight
+      var y = layer.bias!
+      precondition(w.count == y.count * x.count, "\(w.count) weights for \(x.count) inputs")
       for o in 0..<y.count {
         for i in 0..<x.count { y[o] += w[o * x.count + i] * x[i] }
       }
       return y
     }
     let oxygen = model.elements.firstIndex(of: 8)!
-    let embedding = model.parameters.values("embedding.weight")
+    let embedding = model.weights.embedding
     var q = Array(embedding[(oxygen * f)..<((oxygen + 1) * f)])
     let vectorNorm = [Double](repeating: c.normEpsilon.squareRoot(), count: f)
     for l in 0..<c.layerCount {
-      let context = "mixing.\(l).intraatomic_context_net"
-      let y = dense("\(context).1", dense("\(context).0", q + vectorNorm).map(silu))
+      let mixing = model.weights.mixings[l]
+      let y = dense(mixing.output, dense(mixing.hidden, q + vectorNorm).map(silu))
       #expect(y.count == 3 * f)
       for k in 0..<f { q[k] += y[k] }  // + c ⊙ ⟨V, U⟩ = 0
     }
-    let hiddenLayer = dense("readout.0", q).map(silu)
+    let hiddenLayer = dense(model.weights.readout.hidden, q).map(silu)
     #expect(hiddenLayer.count == hidden)
-    let atomEnergy = dense("readout.1", hiddenLayer)[0]
+    let atomEnergy = dense(model.weights.readout.output, hiddenLayer)[0]
     let expected = model.energyScale * atomEnergy + model.referenceEnergies[oxygen]
 
     let r = try PaiNNPotential(model: model, precision: .double)
