@@ -4,9 +4,6 @@ import Foundation
 import CBLAS
 #endif
 
-@inline(__always) func _log(_ x: Double) -> Double { Foundation.log(x) }
-@inline(__always) func _cos(_ x: Double) -> Double { Foundation.cos(x) }
-
 /// The floating-point types a PaiNN network evaluates in: Float (default) and Double.
 ///
 /// Supplies the elementary functions and the row-major matrix product the network needs.

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Potentials
 
 /// A physics check that did not hold: which check, on what, and by how much.
@@ -71,29 +72,23 @@ struct Comparator {
   func result() -> PhysicsCheckResult { PhysicsCheckResult(check: check, maxDeviation: maxDeviation) }
 }
 
-/// A small seeded generator (SplitMix64) so every check is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+/// The generator behind a check's random rotations, translations and displacements, so every
+/// check is reproducible: SplitMix64 started at `seed + γ` (γ = `SplitMix64.increment`; the
+/// battery has always offset its seeds so, and keeping it keeps the structures it tests).
+func checkGenerator(seed: UInt64) -> SplitMix64 { SplitMix64(seed: seed &+ SplitMix64.increment) }
 
 /// A 3×3 rotation matrix as rows, applied as `R·v`.
 struct Rotation {
   var rows: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>)
 
   /// A uniformly random proper rotation (from a random unit quaternion).
-  static func random(using g: inout SeededGenerator) -> Rotation {
+  /// q is drawn uniformly in the unit ball of R⁴ by rejection from [−1, 1]⁴ (each component
+  /// `nextUniform(in: -1...1)`), then normalised.
+  static func random(using g: inout SplitMix64) -> Rotation {
     var q = SIMD4<Double>(0, 0, 0, 0)
     repeat {
-      q = SIMD4(Double.random(in: -1...1, using: &g), Double.random(in: -1...1, using: &g),
-                Double.random(in: -1...1, using: &g), Double.random(in: -1...1, using: &g))
+      q = SIMD4(g.nextUniform(in: -1...1), g.nextUniform(in: -1...1),
+                g.nextUniform(in: -1...1), g.nextUniform(in: -1...1))
     } while (q * q).sum() > 1 || (q * q).sum() < 1e-3
     q /= (q * q).sum().squareRoot()
     let (w, x, y, z) = (q[0], q[1], q[2], q[3])

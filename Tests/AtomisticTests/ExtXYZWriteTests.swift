@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import OrderedCollections
 import Testing
@@ -12,7 +13,7 @@ import Testing
     Double.pi, -1.7976931348623157e308, 3.0000000000000004, 1e-5, 1e16,
   ]
 
-  static func randomStructure(atoms: Int, using g: inout ExtXYZRandom) -> Structure {
+  static func randomStructure(atoms: Int, using g: inout SplitMix64) -> Structure {
     func r() -> Double {
       Bool.random(using: &g) ? awkward.randomElement(using: &g)! : Double.random(in: -20...20, using: &g)
     }
@@ -40,7 +41,7 @@ import Testing
   }
 
   @Test func randomStructuresRoundTripBitForBit() throws {
-    var g = ExtXYZRandom(seed: 7)
+    var g = SplitMix64(seed: 7)
     let frames = (0..<40).map { k in Self.randomStructure(atoms: k % 7, using: &g) }
     let text = try ExtXYZ.format(frames)
     let back = try ExtXYZ.parse(text)
@@ -82,7 +83,7 @@ import Testing
   @Test func appendingWriterAddsFramesAndFlushesEach() throws {
     let folder = try extxyzTemporaryFolder()
     let url = folder.appendingPathComponent("sub/journal.extxyz")
-    var g = ExtXYZRandom(seed: 11)
+    var g = SplitMix64(seed: 11)
     let frames = (0..<5).map { _ in Self.randomStructure(atoms: 3, using: &g) }
     let first = try ExtXYZWriter(url: url)
     try first.write(frames[0])
