@@ -42,13 +42,13 @@ let package = Package(
         .target(name: "CBLAS", condition: .when(platforms: [.linux])),
         .product(name: "Numerics", package: "swift-numerics"),
       ]),
-    .target(name: "Reporting"),
+    .target(name: "Reporting", dependencies: ["Basics"]),
     .target(name: "Potentials", dependencies: ["Atomistic"]),
     .target(name: "PotentialTesting", dependencies: ["Atomistic", "Basics", "Potentials"]),
 
     // MARK: Student, teacher, data
     .target(name: "PaiNN", dependencies: ["Autodiff", "Atomistic", "Basics", "Potentials"]),
-    .target(name: "Teacher", dependencies: ["Atomistic", "Potentials"]),
+    .target(name: "Teacher", dependencies: ["Atomistic", "Basics", "Potentials"]),
     .target(name: "Datasets", dependencies: ["Atomistic", "Basics", "CHDF5"]),
 
     // MARK: Training, dynamics, the whole chain
