@@ -171,12 +171,9 @@ public struct LabellingJob {
     defer { reader.close() }
     var frame = 0
     while let s = try reader.next() {
-      let unknown = Set(s.atomicNumbers).subtracting(supported)
-      if !unknown.isEmpty {
-        let names = unknown.sorted().map { Elements.symbol($0) }.joined(separator: ", ")
-        let known = supported.sorted().map { Elements.symbol($0) }.joined(separator: " ")
-        throw DistillConfigurationError(
-          "\(url.path), frame \(frame) (0-based) contains \(names), which the teacher '\(teacher)' does not support (it knows \(known)); remove those structures or choose another teacher")
+      do { try requireSupport([s], supported: supported, firstIndex: frame) } catch {
+        let message = error.describing(structure: { "\(url.path), frame \($0) (0-based)" }, potential: "the teacher '\(teacher)'")
+        throw DistillConfigurationError("\(message). Remove those structures or choose another teacher")
       }
       frame += 1
     }

@@ -16,6 +16,9 @@ extension PaiNNModel {
 
   /// The file as bytes. - Parameter dtype: storage type of the weights (F64 keeps everything).
   public func encoded(dtype: SafeTensorsDType = .f64) throws -> Data {
+    guard elements.allSatisfy({ (1...118).contains($0) }) else {
+      throw SafeTensorsError("the model's element list \(elements) must be atomic numbers 1…118 to be written (a file reader refuses others)")
+    }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     func json<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
@@ -24,7 +27,7 @@ extension PaiNNModel {
       "format_version": String(Self.formatVersion),
       "architecture": try json(configuration),
       "elements": try json(elements),
-      "element_symbols": elements.map(elementSymbol).joined(separator: ","),
+      "element_symbols": elements.map { Elements.symbol($0) }.joined(separator: ","),
       "reference_energies": try json(referenceEnergies),
       "energy_scale": "\(energyScale)",
       "units": try json(["energy": "eV", "length": "Angstrom", "forces": "eV/Angstrom", "stress": "eV/Angstrom^3"]),
@@ -100,18 +103,4 @@ extension PaiNNModel {
       configuration: configuration, elements: elements, referenceEnergies: reference,
       energyScale: scale, parameters: parameters, provenance: provenance)
   }
-}
-
-/// Chemical symbol of Z for file metadata (falls back to "Z<n>" beyond the table).
-func elementSymbol(_ z: Int) -> String {
-  let symbols = [
-    "X", "H", "He", "Li", "Be", "B", "C", "N", "O", "F", "Ne", "Na", "Mg", "Al", "Si", "P", "S", "Cl", "Ar",
-    "K", "Ca", "Sc", "Ti", "V", "Cr", "Mn", "Fe", "Co", "Ni", "Cu", "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr",
-    "Rb", "Sr", "Y", "Zr", "Nb", "Mo", "Tc", "Ru", "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I", "Xe",
-    "Cs", "Ba", "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu",
-    "Hf", "Ta", "W", "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "At", "Rn",
-    "Fr", "Ra", "Ac", "Th", "Pa", "U", "Np", "Pu", "Am", "Cm", "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr",
-    "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn", "Nh", "Fl", "Mc", "Lv", "Ts", "Og",
-  ]
-  return z >= 0 && z < symbols.count ? symbols[z] : "Z\(z)"
 }

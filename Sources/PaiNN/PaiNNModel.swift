@@ -55,10 +55,4 @@ public struct PaiNNModel: Sendable, Hashable {
 
   /// Number of scalar weights.
   public var parameterCount: Int { parameters.scalarCount }
-
-  /// Atomic numbers in `structure` that the model does not know, sorted, without repeats.
-  public func unknownElements(in structure: Structure) -> [Int] {
-    let known = Set(elements)
-    return Array(Set(structure.atomicNumbers).subtracting(known)).sorted()
-  }
 }

@@ -104,7 +104,7 @@ struct Rotation {
 
   /// R σ Rᵀ for a Voigt stress (xx yy zz yz xz xy).
   func applyToStress(_ s: [Double]) -> [Double] {
-    let m = [[s[0], s[5], s[4]], [s[5], s[1], s[3]], [s[4], s[3], s[2]]]
+    let m = symmetricTensor(voigt: s)
     let r = [rows.0, rows.1, rows.2].map { [$0.x, $0.y, $0.z] }
     var out = [[Double]](repeating: [0, 0, 0], count: 3)
     for a in 0..<3 { for b in 0..<3 {
@@ -112,7 +112,7 @@ struct Rotation {
       for c in 0..<3 { for d in 0..<3 { v += r[a][c] * m[c][d] * r[b][d] } }
       out[a][b] = v
     } }
-    return [out[0][0], out[1][1], out[2][2], out[1][2], out[0][2], out[0][1]]
+    return voigtComponents.map { out[$0.row][$0.column] }
   }
 }
 

@@ -131,7 +131,7 @@ public final class TeacherPool: Potential, Sendable {
         while true {
           let item = sourceLock.withLock { _ in next() }
           guard let (index, structure) = item else { break }
-          let outcome = self.evaluate(structure, properties, slot: slot)
+          let outcome = self.evaluate(structure, index: index, properties, slot: slot)
           self.callbackLock.withLock { _ in onResult(index, outcome) }
         }
         group.leave()
@@ -177,10 +177,14 @@ public final class TeacherPool: Potential, Sendable {
 
   // MARK: One structure on one worker slot
 
-  private func evaluate(_ structure: Structure, _ properties: PropertySet, slot: Int) -> Result<Results, TeacherError> {
-    if let supported = identity.elements {
-      let unknown = Set(structure.atomicNumbers).subtracting(supported)
-      if !unknown.isEmpty { return .failure(.unsupportedElements(atomicNumbers: unknown.sorted(), supported: supported)) }
+  private func evaluate(
+    _ structure: Structure, index: Int, _ properties: PropertySet, slot: Int
+  ) -> Result<Results, TeacherError> {
+    if let supported = supportedAtomicNumbers {
+      let unknown = unsupportedElements(in: structure, supported: supported)
+      if !unknown.isEmpty {
+        return .failure(.unsupportedElements(index: index, atomicNumbers: unknown, supported: supported.sorted()))
+      }
     }
     let attempts = max(1, configuration.attemptsPerStructure)
     var lastFailure: TeacherError = .closed

@@ -67,9 +67,12 @@ public final class Trainer {
       optimizer = checkpoint.optimizer
       state = checkpoint.state
       state.finished = nil
-      let missing = Set(data.elements).subtracting(model.elements)
-      if !missing.isEmpty {
-        throw TrainingError("the data has elements \(missing.sorted().map { Elements.symbol($0) }) that the checkpoint's model does not know; resume with the same data")
+      let known = Set(model.elements)
+      do {
+        for i in data.train { try requireSupport([data.structures[i]], supported: known, firstIndex: i) }
+      } catch {
+        let message = error.describing(structure: { "\(data.source), structure \($0)" }, potential: "the checkpoint's model")
+        throw TrainingError("\(message). Resume with the same data")
       }
       return
     }

@@ -3,6 +3,7 @@ import Atomistic
 import Datasets
 import Foundation
 import PaiNN
+import Potentials
 import Training
 
 extension MLFF {
@@ -70,13 +71,14 @@ extension MLFF {
       default:
         throw ValidationError("\(data): unknown format; give a dataset (.h5) or extended XYZ (.xyz, .extxyz)")
       }
+      do { try potential.requireSupport(structures) } catch {
+        throw ValidationError(error.describing(
+          structure: { "\(data)\(split == "all" ? ", structure \($0)" : ", structure \($0) of the \(split) split")" },
+          potential: "the model \(model)"))
+      }
       structures = structures.filter { $0.energy != nil || $0.forces != nil }
       guard !structures.isEmpty else {
         throw ValidationError("\(data) has no labelled structures\(split == "all" ? "" : " in the \(split) split") to evaluate against")
-      }
-      let unknown = Set(structures.flatMap(\.atomicNumbers)).subtracting(potential.model.elements)
-      if !unknown.isEmpty {
-        throw ValidationError("\(data) contains \(unknown.sorted().map { Elements.symbol($0) }.joined(separator: ", ")), which \(model) was not trained on")
       }
       let evaluation = try Evaluation(potential: potential, structures: structures, batchSize: batchSize)
       let summary = evaluation.summary
