@@ -7,6 +7,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "mlff", targets: ["mlff"]),
+    .library(name: "Basics", targets: ["Basics"]),
     .library(name: "Atomistic", targets: ["Atomistic"]),
     .library(name: "Autodiff", targets: ["Autodiff"]),
     .library(name: "Potentials", targets: ["Potentials"]),
@@ -27,6 +28,9 @@ let package = Package(
       name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
       providers: [.apt(["libhdf5-dev", "pkg-config"])]),
 
+    // MARK: Foundation layer (seeded random numbers, locks; imports nothing of the project)
+    .target(name: "Basics"),
+
     // MARK: Core layers
     .target(
       name: "Atomistic",
@@ -34,27 +38,28 @@ let package = Package(
     .target(
       name: "Autodiff",
       dependencies: [
+        "Basics",
         .target(name: "CBLAS", condition: .when(platforms: [.linux])),
         .product(name: "Numerics", package: "swift-numerics"),
       ]),
-    .target(name: "Reporting"),
+    .target(name: "Reporting", dependencies: ["Basics"]),
     .target(name: "Potentials", dependencies: ["Atomistic"]),
-    .target(name: "PotentialTesting", dependencies: ["Atomistic", "Potentials"]),
+    .target(name: "PotentialTesting", dependencies: ["Atomistic", "Basics", "Potentials"]),
 
     // MARK: Student, teacher, data
-    .target(name: "PaiNN", dependencies: ["Autodiff", "Atomistic", "Potentials"]),
-    .target(name: "Teacher", dependencies: ["Atomistic", "Potentials"]),
-    .target(name: "Datasets", dependencies: ["Atomistic", "CHDF5"]),
+    .target(name: "PaiNN", dependencies: ["Autodiff", "Atomistic", "Basics", "Potentials"]),
+    .target(name: "Teacher", dependencies: ["Atomistic", "Basics", "Potentials"]),
+    .target(name: "Datasets", dependencies: ["Atomistic", "Basics", "CHDF5"]),
 
     // MARK: Training, dynamics, the whole chain
     .target(
       name: "Training",
-      dependencies: ["Autodiff", "Atomistic", "Potentials", "PaiNN", "Datasets", "Reporting"]),
-    .target(name: "Dynamics", dependencies: ["Atomistic", "Potentials", "Reporting"]),
+      dependencies: ["Autodiff", "Atomistic", "Basics", "Potentials", "PaiNN", "Datasets", "Reporting"]),
+    .target(name: "Dynamics", dependencies: ["Atomistic", "Basics", "Potentials", "Reporting"]),
     .target(
       name: "Distillation",
       dependencies: [
-        "Atomistic", "Potentials", "PaiNN", "Teacher", "Datasets", "Training", "Dynamics",
+        "Atomistic", "Basics", "Potentials", "PaiNN", "Teacher", "Datasets", "Training", "Dynamics",
         "Reporting", .product(name: "TOMLKit", package: "TOMLKit"),
       ]),
 
@@ -62,18 +67,19 @@ let package = Package(
     .executableTarget(
       name: "mlff",
       dependencies: [
-        "Atomistic", "Autodiff", "Potentials", "PaiNN", "Teacher", "Datasets", "Training",
+        "Atomistic", "Autodiff", "Basics", "Potentials", "PaiNN", "Teacher", "Datasets", "Training",
         "Dynamics", "Reporting", "Distillation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // MARK: Tests
-    .testTarget(name: "AtomisticTests", dependencies: ["Atomistic"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
+    .testTarget(name: "AtomisticTests", dependencies: ["Atomistic", "Basics"], resources: [.copy("Fixtures")]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "PotentialsTests", dependencies: ["Atomistic", "Potentials", "PotentialTesting"]),
-    .testTarget(name: "PaiNNTests", dependencies: ["Atomistic", "Autodiff", "Potentials", "PotentialTesting", "PaiNN"]),
-    .testTarget(name: "TeacherTests", dependencies: ["Atomistic", "Potentials", "Teacher"]),
-    .testTarget(name: "DatasetsTests", dependencies: ["Atomistic", "Datasets"]),
+    .testTarget(name: "PaiNNTests", dependencies: ["Atomistic", "Autodiff", "Basics", "Potentials", "PotentialTesting", "PaiNN"]),
+    .testTarget(name: "TeacherTests", dependencies: ["Atomistic", "Basics", "Potentials", "Teacher"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Atomistic", "Basics", "Datasets"]),
     .testTarget(name: "TrainingTests", dependencies: ["Atomistic", "PaiNN", "Datasets", "Training"]),
     .testTarget(name: "DynamicsTests", dependencies: ["Atomistic", "Potentials", "Dynamics", "PaiNN"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),

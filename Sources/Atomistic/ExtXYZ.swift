@@ -50,26 +50,21 @@ public enum ExtXYZ {
   /// renamed over `url`, so readers see the old file or the complete new one.
   /// - Throws: `ExtXYZError` (`.invalidStructure` or `.io`); the destination is then untouched.
   public static func write(_ structures: [Structure], to url: URL, options: ExtXYZOptions = .init()) throws {
-    let folder = url.deletingLastPathComponent()
-    let temporary = folder.appendingPathComponent(
-      ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
+    let file: AtomicFile
     do {
-      let writer = try ExtXYZWriter(url: temporary, options: options)
+      file = try AtomicFile(destination: url)
+      let writer = try ExtXYZWriter(url: file.temporaryURL, options: options)
       for s in structures { try writer.write(s) }
       try writer.synchronize()
       try writer.close()
     } catch var error as ExtXYZError {
-      try? FileManager.default.removeItem(at: temporary)
       error.file = url.path
       throw error
     } catch {
-      try? FileManager.default.removeItem(at: temporary)
       throw ExtXYZError(.io, file: url.path, message: "write failed: \(error.localizedDescription)")
     }
-    if rename(temporary.path, url.path) != 0 {
-      let reason = String(cString: strerror(errno))
-      try? FileManager.default.removeItem(at: temporary)
-      throw ExtXYZError(.io, file: url.path, message: "cannot move the finished file into place: \(reason)")
+    do { try file.commit() } catch {
+      throw ExtXYZError(.io, file: url.path, message: "cannot move the finished file into place: \(error.reason)")
     }
   }
 }

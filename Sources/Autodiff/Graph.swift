@@ -7,7 +7,7 @@ typealias BackwardRule<S: TensorScalar> =
 
 /// One recorded op (or a leaf) of a differentiable computation. Immutable once made; shared
 /// by the tensors that refer to it and freed with the last of them.
-final class GraphNode<S: TensorScalar>: @unchecked Sendable {
+final class GraphNode<S: TensorScalar>: Sendable {
   let name: StaticString
   let inputs: [Tensor<S>]
   let backward: BackwardRule<S>?

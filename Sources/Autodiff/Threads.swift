@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 #if canImport(Accelerate)
@@ -64,7 +65,7 @@ func parallelChunks(_ count: Int, minimum: Int = parallelThreshold, _ body: (Ran
   let chunks = min(threads, (count + minimum / 2 - 1) / (minimum / 2))
   let per = (count + chunks - 1) / chunks
   withoutActuallyEscaping(body) { body in
-    // The chunks write disjoint ranges; the caller guarantees that.
+    // Invariant: the chunks write disjoint ranges; the caller guarantees that.
     let shared = UncheckedSendable(body)
     DispatchQueue.concurrentPerform(iterations: chunks) { c in
       let lo = c * per
@@ -72,10 +73,4 @@ func parallelChunks(_ count: Int, minimum: Int = parallelThreshold, _ body: (Ran
       if lo < hi { shared.value(lo..<hi) }
     }
   }
-}
-
-/// A value handed to other threads where the code guarantees no data race.
-struct UncheckedSendable<T>: @unchecked Sendable {
-  let value: T
-  init(_ value: T) { self.value = value }
 }

@@ -45,35 +45,23 @@ extension Dataset {
   public static func write(columns: DatasetColumns, metadata: DatasetMetadata, splits: DatasetSplits?, to url: URL) throws {
     try columns.validate(file: url.path)
     try splits?.validate(count: columns.structureCount, file: url.path)
-    let folder = url.deletingLastPathComponent()
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
-    do {
-      try HDF5Library.withLock {
-        let file = try HDF5File.create(at: temporary, displayPath: url.path)
-        do {
-          try writeMetadata(metadata, columns: columns, to: file)
-          try writeArrays(columns, to: file)
-          if let splits { try writeSplits(splits, to: file) }
-          try writeProvenance(metadata.provenance, to: file)
-        } catch {
-          try? file.close()
-          throw error
-        }
-        try file.close()
+    let atomic = try AtomicFile(destination: url)
+    try HDF5Library.withLock {
+      let file = try HDF5File.create(at: atomic.temporaryURL, displayPath: url.path)
+      do {
+        try writeMetadata(metadata, columns: columns, to: file)
+        try writeArrays(columns, to: file)
+        if let splits { try writeSplits(splits, to: file) }
+        try writeProvenance(metadata.provenance, to: file)
+      } catch {
+        try? file.close()
+        throw error
       }
-      if let handle = FileHandle(forUpdatingAtPath: temporary.path) {
-        try? handle.synchronize()
-        try? handle.close()
-      }
-      guard rename(temporary.path, url.path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        throw DatasetError(.hdf5, file: url.path, message: "cannot move the finished file into place (\(reason))",
-                           hint: "Check that the folder is writable")
-      }
-    } catch {
-      try? FileManager.default.removeItem(at: temporary)
-      throw error
+      try file.close()
+    }
+    do { try atomic.commit() } catch {
+      throw DatasetError(.hdf5, file: url.path, message: "cannot move the finished file into place (\(error.reason))",
+                         hint: "Check that the folder is writable")
     }
   }
 }

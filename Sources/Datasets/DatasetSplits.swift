@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The fractions of a dataset put in the training, validation and test splits.
@@ -85,7 +86,7 @@ public struct DatasetSplits: Sendable, Hashable {
 
   /// Random splits, identical for the same `(count, fractions, seed)` on every platform.
   ///
-  /// A Fisher–Yates permutation of `0..<count` from `SeededGenerator(seed:)` is cut into
+  /// A Fisher–Yates permutation of `0..<count` from `Xoshiro256StarStar(seed:)` is cut into
   /// consecutive blocks: validation gets `round(count · fractions.validation)`, test gets
   /// `round(count · fractions.test)`, training gets the rest when the fractions sum to 1 and
   /// `round(count · fractions.train)` otherwise (the remainder is then in no split). Each block
@@ -97,7 +98,7 @@ public struct DatasetSplits: Sendable, Hashable {
   public static func random(count: Int, fractions: SplitFractions, seed: UInt64) -> DatasetSplits {
     precondition(count >= 0, "count must be non-negative")
     precondition((try? fractions.validate()) != nil, "invalid split fractions \(fractions)")
-    var generator = SeededGenerator(seed: seed)
+    var generator = Xoshiro256StarStar(seed: seed)
     let order = generator.permutation(of: count)
     let n = Double(count)
     let nValidation = min(count, Int((n * fractions.validation).rounded()))

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Datasets
 import Dynamics
 import Foundation
@@ -25,8 +26,7 @@ public func selectUncertainFrames(deviations: [Double], low: Double, high: Doubl
   var generator = SplitMix64(seed: seed)
   // Partial Fisher–Yates: the first `limit` entries become a uniform random subset.
   for k in 0..<limit {
-    let j = k + Int(generator.next() % UInt64(candidates.count - k))
-    candidates.swapAt(k, j)
+    candidates.swapAt(k, k + generator.next(below: candidates.count - k))
   }
   return candidates.prefix(limit).sorted()
 }

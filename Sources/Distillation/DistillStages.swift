@@ -18,15 +18,10 @@ extension DistillRun {
     let repeated = seeds.map { seed in
       seed.isFullyPeriodic ? seed.supercell(s.supercell[0], s.supercell[1], s.supercell[2]) : seed
     }
-    if let supported = try teacher().supportedAtomicNumbers {
-      for (k, seed) in repeated.enumerated() {
-        let unknown = Set(seed.atomicNumbers).subtracting(supported)
-        if !unknown.isEmpty {
-          let names = unknown.sorted().map { Elements.symbol($0) }.joined(separator: ", ")
-          throw DistillConfigurationError(
-            "\(configuration.structures), frame \(k) (0-based) contains \(names), which the teacher '\(configuration.teacher)' does not support (it knows \(supported.sorted().map { Elements.symbol($0) }.joined(separator: " "))); remove that seed or choose another teacher")
-        }
-      }
+    do { try teacher().requireSupport(repeated) } catch let error as PotentialError {
+      let message = error.describing(
+        structure: { "\(configuration.structures), frame \($0) (0-based)" }, potential: "the teacher '\(configuration.teacher)'")
+      throw DistillConfigurationError("\(message). Remove that seed or choose another teacher")
     }
     var candidates = repeated.map { $0.unlabelled }
     let options = SamplingOptions(

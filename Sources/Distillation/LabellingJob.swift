@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Datasets
 import Dispatch
 import Foundation
@@ -191,12 +192,9 @@ public struct LabellingJob {
     defer { reader.close() }
     var frame = 0
     while let s = try reader.next() {
-      let unknown = Set(s.atomicNumbers).subtracting(supported)
-      if !unknown.isEmpty {
-        let names = unknown.sorted().map { Elements.symbol($0) }.joined(separator: ", ")
-        let known = supported.sorted().map { Elements.symbol($0) }.joined(separator: " ")
-        throw DistillConfigurationError(
-          "\(url.path), frame \(frame) (0-based) contains \(names), which the teacher '\(teacher)' does not support (it knows \(known)); remove those structures or choose another teacher")
+      do { try requireSupport([s], supported: supported, firstIndex: frame) } catch {
+        let message = error.describing(structure: { "\(url.path), frame \($0) (0-based)" }, potential: "the teacher '\(teacher)'")
+        throw DistillConfigurationError("\(message). Remove those structures or choose another teacher")
       }
       frame += 1
     }
@@ -215,58 +213,64 @@ protocol LabelRecording {
 extension LabelJournal: LabelRecording {}
 
 /// Results gathered so far, shared by the workers' callbacks.
-final class LabelState: @unchecked Sendable {
-  private let lock = NSLock()
-  private var labelled: [Int: Structure]
-  private var failed: [Int: String] = [:]
-  private var warningLines: [String] = []
+final class LabelState: Sendable {
+  private let results: Locked<(labelled: [Int: Structure], failed: [Int: String], warnings: [String])>
 
-  init(labelled: [Int: Structure]) { self.labelled = labelled }
+  init(labelled: [Int: Structure]) { results = Locked((labelled, [:], [])) }
 
-  var doneCount: Int { lock.lock(); defer { lock.unlock() }; return labelled.count + failed.count }
-  var failedCount: Int { lock.lock(); defer { lock.unlock() }; return failed.count }
-  func add(_ index: Int, _ s: Structure) { lock.lock(); labelled[index] = s; lock.unlock() }
-  func fail(_ index: Int, _ reason: String) { lock.lock(); failed[index] = reason; lock.unlock() }
-  func warn(_ message: String) { lock.lock(); warningLines.append(message); lock.unlock() }
+  var doneCount: Int { results.withLock { $0.labelled.count + $0.failed.count } }
+  var failedCount: Int { results.withLock { $0.failed.count } }
+  func add(_ index: Int, _ s: Structure) { results.withLock { $0.labelled[index] = s } }
+  func fail(_ index: Int, _ reason: String) { results.withLock { $0.failed[index] = reason } }
+  func warn(_ message: String) { results.withLock { $0.warnings.append(message) } }
   /// Problems to report that did not stop the job, in the order they happened.
-  var warnings: [String] { lock.lock(); defer { lock.unlock() }; return warningLines }
-  func snapshot() -> ([Int: Structure], [Int: String]) { lock.lock(); defer { lock.unlock() }; return (labelled, failed) }
+  var warnings: [String] { results.withLock { $0.warnings } }
+  func snapshot() -> ([Int: Structure], [Int: String]) { results.withLock { ($0.labelled, $0.failed) } }
 }
 
 /// The input read frame by frame, skipping frames already labelled; remembers the structures
 /// handed out until their results come back.
+///
+/// Safe to share between threads: the reader and everything that changes are in `cursor` and
+/// touched only under its lock. `@unchecked` only because `ExtXYZReader` is not `Sendable`.
 private final class InputFrames: @unchecked Sendable {
-  private let reader: ExtXYZReader
   private let skip: Set<Int>
-  private var position = 0
-  private var inFlight: [Int: Structure] = [:]
-  private let lock = NSLock()
-  private(set) var error: Error?
+  private let cursor: Locked<Cursor>
+
+  private struct Cursor {
+    let reader: ExtXYZReader
+    var position = 0
+    var inFlight: [Int: Structure] = [:]
+    var error: Error?
+  }
 
   init(url: URL, skip: Set<Int>) throws {
-    reader = try ExtXYZReader(url: url)
+    cursor = Locked(Cursor(reader: try ExtXYZReader(url: url)))
     self.skip = skip
   }
 
+  /// The error that ended reading early, if any.
+  var error: Error? { cursor.withLock { $0.error } }
+
   /// The next frame still to label, with its index in the input; nil at the end.
   func next() -> (index: Int, structure: Structure)? {
-    lock.lock(); defer { lock.unlock() }
-    while true {
-      let structure: Structure?
-      do { structure = try reader.next() } catch { self.error = error; return nil }
-      guard let structure else { return nil }
-      let index = position
-      position += 1
-      if skip.contains(index) { continue }
-      inFlight[index] = structure
-      return (index, structure)
+    cursor.withLock { cursor in
+      while true {
+        let structure: Structure?
+        do { structure = try cursor.reader.next() } catch { cursor.error = error; return nil }
+        guard let structure else { return nil }
+        let index = cursor.position
+        cursor.position += 1
+        if skip.contains(index) { continue }
+        cursor.inFlight[index] = structure
+        return (index, structure)
+      }
     }
   }
 
   /// The structure handed out under `index` (forgotten afterwards).
   func structure(_ index: Int) -> Structure {
-    lock.lock(); defer { lock.unlock() }
-    return inFlight.removeValue(forKey: index)!
+    cursor.withLock { $0.inFlight.removeValue(forKey: index)! }
   }
 }
 

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Foundation
 
 /// Initial velocities drawn from the Maxwell–Boltzmann distribution at temperature T:

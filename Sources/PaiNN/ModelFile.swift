@@ -16,6 +16,9 @@ extension PaiNNModel {
 
   /// The file as bytes. - Parameter dtype: storage type of the weights (F64 keeps everything).
   public func encoded(dtype: SafeTensorsDType = .f64) throws -> Data {
+    guard elements.allSatisfy({ (1...118).contains($0) }) else {
+      throw SafeTensorsError("the model's element list \(elements) must be atomic numbers 1…118 to be written (a file reader refuses others)")
+    }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     func json<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
@@ -24,7 +27,7 @@ extension PaiNNModel {
       "format_version": String(Self.formatVersion),
       "architecture": try json(configuration),
       "elements": try json(elements),
-      "element_symbols": elements.map(Elements.symbol).joined(separator: ","),
+      "element_symbols": elements.map { Elements.symbol($0) }.joined(separator: ","),
       "reference_energies": try json(referenceEnergies),
       "energy_scale": "\(energyScale)",
       "units": try json(["energy": "eV", "length": "Angstrom", "forces": "eV/Angstrom", "stress": "eV/Angstrom^3"]),

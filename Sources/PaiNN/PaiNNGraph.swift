@@ -43,6 +43,7 @@ public struct PaiNNGraph: Sendable {
   /// - Throws: `PotentialError.unsupportedElements` naming the first structure with an
   ///   element outside `elements`, or `.failed` when its neighbour list cannot be built.
   public init(_ structures: [Structure], elements: [Int], cutoff: Double) throws {
+    try requireSupport(structures, supported: Set(elements))
     var index = [Int: Int32]()
     for (k, z) in elements.enumerated() { index[z] = Int32(k) }
     var atomStart = [0]
@@ -57,13 +58,7 @@ public struct PaiNNGraph: Sendable {
     var periodic: [Bool] = []
     for (s, structure) in structures.enumerated() {
       let base = atomStart[s]
-      var unknown = Set<Int>()
-      for z in structure.atomicNumbers {
-        if let k = index[z] { species.append(k) } else { unknown.insert(z) }
-      }
-      if !unknown.isEmpty {
-        throw PotentialError.unsupportedElements(index: s, atomicNumbers: unknown.sorted(), supported: elements.sorted())
-      }
+      species += structure.atomicNumbers.map { index[$0]! }  // every element is known: requireSupport above
       structureIndex += Array(repeating: Int32(s), count: structure.count)
       positions += structure.positions
       let list: NeighborList

@@ -66,12 +66,3 @@ public final class PaiNNPotential: Potential, Sendable {
     }
   }
 }
-
-/// Stress in Voigt order xx yy zz yz xz xy, eV/Å³, from ∂E/∂ε: `σ_ab = (∂E/∂ε_ab + ∂E/∂ε_ba)/(2V)`.
-/// - Parameters:
-///   - strainDerivative: ∂E/∂ε, row-major 3×3, eV.
-///   - volume: cell volume, Å³.
-public func voigtStress(strainDerivative g: [Double], volume: Double) -> [Double] {
-  func s(_ a: Int, _ b: Int) -> Double { (g[3 * a + b] + g[3 * b + a]) / (2 * volume) }
-  return [s(0, 0), s(1, 1), s(2, 2), s(1, 2), s(0, 2), s(0, 1)]
-}

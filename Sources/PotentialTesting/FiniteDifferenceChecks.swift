@@ -71,8 +71,7 @@ extension PhysicsChecks {
       }
       return s
     }
-    let voigt = [(0, 0), (1, 1), (2, 2), (1, 2), (0, 2), (0, 1)]
-    for (v, (a, b)) in voigt.enumerated() {
+    for (v, (a, b)) in voigtComponents.enumerated() {
       let ePlus = try evaluate(potential, strained(a, b, h), .energy, check: check).energy
       let eMinus = try evaluate(potential, strained(a, b, -h), .energy, check: check).energy
       let numeric = (ePlus - eMinus) / ((a == b ? 2 : 4) * h * volume)

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Potentials
 
 extension PhysicsChecks {
@@ -46,12 +47,11 @@ extension PhysicsChecks {
   ///   - amplitude: largest displacement per Cartesian component, Å.
   ///   - seed: makes the displacements reproducible.
   public static func rattled(_ structure: Structure, amplitude: Double, seed: UInt64 = 7) -> Structure {
-    var g = SeededGenerator(seed: seed)
+    var g = checkGenerator(seed: seed)
     var s = structure.unlabelled
     s.positions = s.positions.map {
-      $0 + SIMD3(Double.random(in: -amplitude...amplitude, using: &g),
-                 Double.random(in: -amplitude...amplitude, using: &g),
-                 Double.random(in: -amplitude...amplitude, using: &g))
+      $0 + SIMD3(g.nextUniform(in: -amplitude...amplitude), g.nextUniform(in: -amplitude...amplitude),
+                 g.nextUniform(in: -amplitude...amplitude))
     }
     return s
   }

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Potentials
 
 /// A physics check that did not hold: which check, on what, and by how much.
@@ -80,29 +81,23 @@ struct Comparator {
   func result() -> PhysicsCheckResult { PhysicsCheckResult(check: check, maxDeviation: maxDeviation) }
 }
 
-/// A small seeded generator (SplitMix64) so every check is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
+/// The generator behind a check's random rotations, translations and displacements, so every
+/// check is reproducible: SplitMix64 started at `seed + γ` (γ = `SplitMix64.increment`; the
+/// battery has always offset its seeds so, and keeping it keeps the structures it tests).
+func checkGenerator(seed: UInt64) -> SplitMix64 { SplitMix64(seed: seed &+ SplitMix64.increment) }
 
 /// A 3×3 rotation matrix as rows, applied as `R·v`.
 struct Rotation {
   var rows: (SIMD3<Double>, SIMD3<Double>, SIMD3<Double>)
 
   /// A uniformly random proper rotation (from a random unit quaternion).
-  static func random(using g: inout SeededGenerator) -> Rotation {
+  /// q is drawn uniformly in the unit ball of R⁴ by rejection from [−1, 1]⁴ (each component
+  /// `nextUniform(in: -1...1)`), then normalised.
+  static func random(using g: inout SplitMix64) -> Rotation {
     var q = SIMD4<Double>(0, 0, 0, 0)
     repeat {
-      q = SIMD4(Double.random(in: -1...1, using: &g), Double.random(in: -1...1, using: &g),
-                Double.random(in: -1...1, using: &g), Double.random(in: -1...1, using: &g))
+      q = SIMD4(g.nextUniform(in: -1...1), g.nextUniform(in: -1...1),
+                g.nextUniform(in: -1...1), g.nextUniform(in: -1...1))
     } while (q * q).sum() > 1 || (q * q).sum() < 1e-3
     q /= (q * q).sum().squareRoot()
     let (w, x, y, z) = (q[0], q[1], q[2], q[3])
@@ -118,7 +113,7 @@ struct Rotation {
 
   /// R σ Rᵀ for a Voigt stress (xx yy zz yz xz xy).
   func applyToStress(_ s: [Double]) -> [Double] {
-    let m = [[s[0], s[5], s[4]], [s[5], s[1], s[3]], [s[4], s[3], s[2]]]
+    let m = symmetricTensor(voigt: s)
     let r = [rows.0, rows.1, rows.2].map { [$0.x, $0.y, $0.z] }
     var out = [[Double]](repeating: [0, 0, 0], count: 3)
     for a in 0..<3 { for b in 0..<3 {
@@ -126,7 +121,7 @@ struct Rotation {
       for c in 0..<3 { for d in 0..<3 { v += r[a][c] * m[c][d] * r[b][d] } }
       out[a][b] = v
     } }
-    return [out[0][0], out[1][1], out[2][2], out[1][2], out[0][2], out[0][1]]
+    return voigtComponents.map { out[$0.row][$0.column] }
   }
 }
 

@@ -100,7 +100,7 @@ public final class Morse: Potential {
   }
 
   public func compute(_ structures: [Structure], _ properties: PropertySet) throws -> [Results] {
-    try checkSupported(structures, supported: supportedAtomicNumbers)
+    try requireSupport(structures)
     return try structures.map {
       try pairPotentialResults($0, cutoff: cutoffRadius, properties: properties, pairEnergy: pairEnergy)
     }

@@ -102,23 +102,11 @@ public func pairPotentialResults(
   }
   var stress: [Double]? = nil
   if wantStress {
-    let v = structure.cell.volume
-    stress = [virial[0].x / v, virial[1].y / v, virial[2].z / v,
-              virial[1].z / v, virial[0].z / v, virial[0].y / v]
+    let w = [virial[0].x, virial[0].y, virial[0].z, virial[1].x, virial[1].y, virial[1].z,
+             virial[2].x, virial[2].y, virial[2].z]
+    stress = voigtStress(strainDerivative: w, volume: structure.cell.volume)
   }
   return Results(energy: energy, forces: wantForces ? forces : nil, stress: stress)
-}
-
-/// Checks that every atom of every structure has parameters; throws `PotentialError.unsupportedElements`.
-func checkSupported(_ structures: [Structure], supported: Set<Int>?) throws {
-  guard let supported else { return }
-  for (index, s) in structures.enumerated() {
-    let unknown = Set(s.atomicNumbers).subtracting(supported)
-    if !unknown.isEmpty {
-      throw PotentialError.unsupportedElements(
-        index: index, atomicNumbers: unknown.sorted(), supported: supported.sorted())
-    }
-  }
 }
 
 /// The elements a pair potential can handle: those named in `pairs` whose pairing with every

@@ -63,7 +63,8 @@ extension Potential {
 
 /// Why a potential could not give results.
 public enum PotentialError: Error, CustomStringConvertible {
-  /// The structure at `index` contains elements the potential does not know.
+  /// The structure at `index` contains elements the potential does not know
+  /// (`requireSupport`): `atomicNumbers` are those elements, sorted; `supported` all it knows.
   case unsupportedElements(index: Int, atomicNumbers: [Int], supported: [Int])
   /// Some structures of a batch failed; the others have results.
   /// `results[k]` is nil exactly when `failures[k]` holds the reason.
@@ -74,7 +75,7 @@ public enum PotentialError: Error, CustomStringConvertible {
   public var description: String {
     switch self {
     case .unsupportedElements(let index, let z, let supported):
-      return "structure \(index) contains atomic numbers \(z) that this potential does not support (it knows \(supported))"
+      return unsupportedElementsMessage(z, supported: supported, structure: "structure \(index)")
     case .partialFailure(_, let failures):
       let first = failures.keys.sorted().prefix(5).map { "structure \($0): \(failures[$0]!)" }
       return "\(failures.count) structure(s) failed: " + first.joined(separator: "; ")

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A live progress line on standard error: done/total, rate and ETA.
@@ -6,18 +7,22 @@ import Foundation
 ///
 /// Redraws in place (`\r`) when standard error is a terminal, and prints a plain line at most
 /// every `interval` seconds otherwise (log files, CI). Thread-safe.
-public final class ProgressLine: @unchecked Sendable {
+public final class ProgressLine: Sendable {
   private let label: String
   private let total: Int?
   private let unit: String
   private let interval: Double
   private let start = Date()
-  private var lastPrint = Date.distantPast
-  private var done = 0
   private let startCount: Int
-  private let lock = NSLock()
   private let isTerminal = isatty(2) != 0
-  private var lastLine = ""
+  /// What changes as the job runs; drawing happens under the same lock, so lines never interleave.
+  private let state: Locked<State>
+
+  private struct State {
+    var done: Int
+    var lastPrint = Date.distantPast
+    var lastLine = ""
+  }
 
   /// - Parameters:
   ///   - label: what is running ("label", "train", "md").
@@ -29,7 +34,7 @@ public final class ProgressLine: @unchecked Sendable {
     self.label = label
     self.total = total
     self.unit = unit
-    self.done = alreadyDone
+    self.state = Locked(State(done: alreadyDone))
     self.startCount = alreadyDone
     self.interval = interval
   }
@@ -39,40 +44,41 @@ public final class ProgressLine: @unchecked Sendable {
 
   /// Items per second since the line was created (new items only).
   public var rate: Double {
-    lock.lock(); defer { lock.unlock() }
-    let t = elapsed
-    return t > 0 ? Double(done - startCount) / t : 0
+    state.withLock { state in
+      let t = elapsed
+      return t > 0 ? Double(state.done - startCount) / t : 0
+    }
   }
 
   /// Records progress and redraws when due. - Parameter extra: trailing text such as a loss.
   public func update(done newDone: Int, extra: String = "") {
-    lock.lock(); defer { lock.unlock() }
-    done = newDone
-    let now = Date()
-    let due = now.timeIntervalSince(lastPrint) >= (isTerminal ? 0.2 : interval)
-    guard due || (total != nil && done >= total!) else { return }
-    lastPrint = now
-    write(line(extra: extra), final: false)
+    state.withLock { state in
+      state.done = newDone
+      let now = Date()
+      let due = now.timeIntervalSince(state.lastPrint) >= (isTerminal ? 0.2 : interval)
+      guard due || (total != nil && state.done >= total!) else { return }
+      state.lastPrint = now
+      write(line(done: state.done, extra: extra), final: false, into: &state)
+    }
   }
 
   /// Adds `count` items.
   public func advance(by count: Int = 1, extra: String = "") {
-    lock.lock()
-    let next = done + count
-    lock.unlock()
+    let next = state.withLock { $0.done + count }
     update(done: next, extra: extra)
   }
 
   /// Prints the final line and a newline.
   public func finish(extra: String = "") {
-    lock.lock(); defer { lock.unlock() }
-    let text = line(extra: extra)
-    // Off a terminal the last update may already have printed the finished line.
-    if !isTerminal && text == lastLine { return }
-    write(text, final: true)
+    state.withLock { state in
+      let text = line(done: state.done, extra: extra)
+      // Off a terminal the last update may already have printed the finished line.
+      if !isTerminal && text == state.lastLine { return }
+      write(text, final: true, into: &state)
+    }
   }
 
-  private func line(extra: String) -> String {
+  private func line(done: Int, extra: String) -> String {
     let t = elapsed
     let r = t > 0 ? Double(done - startCount) / t : 0
     var parts = [label]
@@ -92,8 +98,8 @@ public final class ProgressLine: @unchecked Sendable {
     return parts.joined(separator: "  ")
   }
 
-  private func write(_ text: String, final: Bool) {
-    lastLine = text
+  private func write(_ text: String, final: Bool, into state: inout State) {
+    state.lastLine = text
     let out = isTerminal ? "\r\u{1B}[K" + text + (final ? "\n" : "") : text + "\n"
     FileHandle.standardError.write(Data(out.utf8))
   }

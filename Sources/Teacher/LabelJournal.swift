@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Foundation
 
 /// The resumable record of a labelling job: every finished structure as one extxyz frame,
@@ -10,26 +11,39 @@ import Foundation
 ///
 /// A journal cut short by a power loss ends in a partial frame; `load` drops it (a frame whose
 /// last line has no newline, or that does not parse) and rewrites the journal without it.
+///
+/// Safe to share between threads: everything that changes (the open files and the time of the
+/// last flush) is in `state` and touched only under its lock. It is `@unchecked` only because
+/// `ExtXYZWriter` is not `Sendable`; the writer never leaves the lock.
 public final class LabelJournal: @unchecked Sendable {
   /// The journal of labelled frames.
   public let journalURL: URL
   /// The side file listing failed structures.
   public let failuresURL: URL
   /// Seconds between forced flushes to disk (fsync); 0 flushes after every structure.
-  public var synchronizeInterval: Double = 0
+  public let synchronizeInterval: Double
 
-  private var writer: ExtXYZWriter?
-  private var failures: FileHandle?
-  private var lastSynchronize = Date.distantPast
-  private let lock = NSLock()
+  private let state = Locked(Files())
+
+  /// The open journal and failures file, and when the journal was last flushed.
+  private struct Files {
+    var writer: ExtXYZWriter?
+    var failures: FileHandle?
+    var lastSynchronize = Date.distantPast
+  }
 
   /// Info key holding the input frame index in journal frames.
   public static let indexKey = "mlff_index"
   /// Info key holding the teacher's name in journal frames.
   public static let teacherKey = "mlff_teacher"
 
-  /// - Parameter output: the dataset being made (`data.h5`); the journal files sit beside it.
-  public init(output: URL) {
+  /// - Parameters:
+  ///   - output: the dataset being made (`data.h5`); the journal files sit beside it.
+  ///   - synchronizeInterval: seconds between forced flushes to disk (fsync), ≥ 0; 0 flushes
+  ///     after every structure.
+  public init(output: URL, synchronizeInterval: Double = 0) {
+    precondition(synchronizeInterval >= 0, "the flush interval must be ≥ 0 s")
+    self.synchronizeInterval = synchronizeInterval
     journalURL = URL(fileURLWithPath: output.path + ".journal.xyz")
     failuresURL = URL(fileURLWithPath: output.path + ".failed.jsonl")
   }
@@ -87,53 +101,57 @@ public final class LabelJournal: @unchecked Sendable {
 
   /// Opens the journal for appending and starts a fresh failures file.
   public func open() throws {
-    writer = try ExtXYZWriter(url: journalURL, append: true)
-    _ = FileManager.default.createFile(atPath: failuresURL.path, contents: nil)
-    guard let handle = FileHandle(forWritingAtPath: failuresURL.path) else {
-      throw LabelJournalError("cannot write \(failuresURL.path); check that the folder is writable")
+    try state.withLock { files in
+      files.writer = try ExtXYZWriter(url: journalURL, append: true)
+      _ = FileManager.default.createFile(atPath: failuresURL.path, contents: nil)
+      guard let handle = FileHandle(forWritingAtPath: failuresURL.path) else {
+        throw LabelJournalError("cannot write \(failuresURL.path); check that the folder is writable")
+      }
+      files.failures = handle
     }
-    failures = handle
   }
 
   /// Appends one labelled structure and flushes it to disk.
   /// - Parameter structure: the input structure with its teacher labels set.
   public func record(_ structure: Structure, index: Int, teacher: String) throws {
-    lock.lock(); defer { lock.unlock() }
     var frame = structure
     frame.info[Self.indexKey] = .int(index)
     frame.info[Self.teacherKey] = .string(teacher)
-    try writer?.write(frame)
-    if Date().timeIntervalSince(lastSynchronize) >= synchronizeInterval {
-      try writer?.synchronize()
-      lastSynchronize = Date()
+    try state.withLock { files in
+      try files.writer?.write(frame)
+      if Date().timeIntervalSince(files.lastSynchronize) >= synchronizeInterval {
+        try files.writer?.synchronize()
+        files.lastSynchronize = Date()
+      }
     }
   }
 
   /// Appends one failure to the side file and flushes it to disk.
   public func recordFailure(index: Int, atoms: Int, reason: String) throws {
-    lock.lock(); defer { lock.unlock() }
     let entry: [String: Any] = ["index": index, "atoms": atoms, "reason": reason]
     var line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
     line.append(UInt8(ascii: "\n"))
-    try failures?.write(contentsOf: line)
-    try failures?.synchronize()
+    try state.withLock { files in
+      try files.failures?.write(contentsOf: line)
+      try files.failures?.synchronize()
+    }
   }
 
   /// Holds the journal lock while `body` runs (an interrupt handler uses it so that it never
   /// stops the process in the middle of a write).
   public func withWritesPaused<T>(_ body: () throws -> T) rethrows -> T {
-    lock.lock(); defer { lock.unlock() }
-    return try body()
+    try state.withLock { _ in try body() }
   }
 
   /// Flushes and closes both files.
   public func close() throws {
-    lock.lock(); defer { lock.unlock() }
-    try writer?.synchronize()
-    try writer?.close()
-    writer = nil
-    try failures?.close()
-    failures = nil
+    try state.withLock { files in
+      try files.writer?.synchronize()
+      try files.writer?.close()
+      files.writer = nil
+      try files.failures?.close()
+      files.failures = nil
+    }
   }
 
   /// Removes the journal (after the dataset was written) and an empty failures file.

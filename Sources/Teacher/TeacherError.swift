@@ -1,4 +1,5 @@
 import Foundation
+import Potentials
 
 /// Why the teacher could not label a structure, or could not start.
 public enum TeacherError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -15,8 +16,9 @@ public enum TeacherError: Error, CustomStringConvertible, Sendable, Equatable {
   case workerDied(status: String, attempts: Int, stderrTail: [String])
   /// The worker wrote bytes that are not a protocol frame; it was killed and restarted.
   case brokenStream(detail: String, attempts: Int, stderrTail: [String])
-  /// The structure holds elements the teacher says it does not support.
-  case unsupportedElements(atomicNumbers: [Int], supported: [Int])
+  /// The structure at `index` (as handed to the pool) holds elements the teacher says it does
+  /// not support; worded as every element check is (`PotentialError.unsupportedElements`).
+  case unsupportedElements(index: Int, atomicNumbers: [Int], supported: [Int])
   /// The pool was closed before the structure was labelled.
   case closed
 
@@ -39,8 +41,8 @@ public enum TeacherError: Error, CustomStringConvertible, Sendable, Equatable {
       return "the worker wrote something that is not a protocol frame (\(detail)) on "
         + (attempts == 1 ? "the only attempt" : "each of \(attempts) attempts")
         + "; something in the teacher writes to the protocol stream" + Self.quote(tail, unlessIn: "")
-    case .unsupportedElements(let z, let supported):
-      return "the structure contains atomic numbers \(z) that the teacher does not support (it knows \(supported))"
+    case .unsupportedElements(let index, let z, let supported):
+      return PotentialError.unsupportedElements(index: index, atomicNumbers: z, supported: supported).description
     case .closed:
       return "the teacher pool was closed before this structure was labelled"
     }

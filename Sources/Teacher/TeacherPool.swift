@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Atomistic
+import Basics
 import Foundation
 import Potentials
 
@@ -19,7 +20,7 @@ import Potentials
 ///   structures fail with the start-up message (never an endless restart loop).
 ///
 /// Workers exit when the pool is closed or deinitialised, and on their own when this process dies.
-public final class TeacherPool: Potential, @unchecked Sendable {
+public final class TeacherPool: Potential, Sendable {
   /// The configuration the pool was started with.
   public let configuration: TeacherConfiguration
   /// The teacher's name, package and version, and the elements it supports (from its hello).
@@ -27,12 +28,17 @@ public final class TeacherPool: Potential, @unchecked Sendable {
   /// The interpreter running the workers.
   public let python: String
 
-  private let lock = NSLock()
-  private var workers: [TeacherWorker?]
-  private var closed = false
-  private var consecutiveStartFailures = 0
-  private var fatalStartError: TeacherError? = nil
-  private let callbackLock = NSLock()
+  /// The workers by slot (nil: retired, restarted on next use) and the pool's life cycle.
+  private let state: Locked<PoolState>
+  /// Serialises the `onResult` callbacks of `label`.
+  private let callbackLock = Locked()
+
+  private struct PoolState {
+    var workers: [TeacherWorker?]
+    var closed = false
+    var consecutiveStartFailures = 0
+    var fatalStartError: TeacherError? = nil
+  }
 
   /// Starts `configuration.workers` workers side by side and waits until each has loaded its model.
   /// - Throws: `TeacherError.interpreterNotFound` or `.startupFailed` (missing package or weights,
@@ -73,7 +79,7 @@ public final class TeacherPool: Potential, @unchecked Sendable {
       for worker in workers { worker?.kill() }
       throw firstError
     }
-    self.workers = workers
+    self.state = Locked(PoolState(workers: workers))
     self.identity = workers[0]!.identity
   }
 
@@ -81,20 +87,20 @@ public final class TeacherPool: Potential, @unchecked Sendable {
 
   /// Stops every worker (end of file on stdin, then SIGKILL after a short grace). Idempotent.
   public func close() {
-    lock.lock()
-    closed = true
-    let running = workers
-    workers = workers.map { _ in nil }
-    lock.unlock()
+    let running = state.withLock { state in
+      state.closed = true
+      defer { state.workers = state.workers.map { _ in nil } }
+      return state.workers
+    }
     for worker in running { worker?.stop(grace: 1) }
   }
 
   /// Kills every worker at once (SIGKILL), for an interrupt handler.
   public func terminateNow() {
-    lock.lock()
-    closed = true
-    let running = workers
-    lock.unlock()
+    let running = state.withLock { state in
+      state.closed = true
+      return state.workers
+    }
     for worker in running { _ = worker.map { Glibc.kill($0.process.pid, SIGKILL) } }
   }
 
@@ -117,20 +123,16 @@ public final class TeacherPool: Potential, @unchecked Sendable {
     properties: PropertySet,
     onResult: @escaping @Sendable (Int, Result<Results, TeacherError>) -> Void
   ) {
-    let sourceLock = NSLock()
+    let sourceLock = Locked()
     let group = DispatchGroup()
     for slot in 0..<configuration.workers {
       group.enter()
       let thread = Thread { [self] in
         while true {
-          sourceLock.lock()
-          let item = next()
-          sourceLock.unlock()
+          let item = sourceLock.withLock { _ in next() }
           guard let (index, structure) = item else { break }
-          let outcome = self.evaluate(structure, properties, slot: slot)
-          self.callbackLock.lock()
-          onResult(index, outcome)
-          self.callbackLock.unlock()
+          let outcome = self.evaluate(structure, index: index, properties, slot: slot)
+          self.callbackLock.withLock { _ in onResult(index, outcome) }
         }
         group.leave()
       }
@@ -175,10 +177,14 @@ public final class TeacherPool: Potential, @unchecked Sendable {
 
   // MARK: One structure on one worker slot
 
-  private func evaluate(_ structure: Structure, _ properties: PropertySet, slot: Int) -> Result<Results, TeacherError> {
-    if let supported = identity.elements {
-      let unknown = Set(structure.atomicNumbers).subtracting(supported)
-      if !unknown.isEmpty { return .failure(.unsupportedElements(atomicNumbers: unknown.sorted(), supported: supported)) }
+  private func evaluate(
+    _ structure: Structure, index: Int, _ properties: PropertySet, slot: Int
+  ) -> Result<Results, TeacherError> {
+    if let supported = supportedAtomicNumbers {
+      let unknown = unsupportedElements(in: structure, supported: supported)
+      if !unknown.isEmpty {
+        return .failure(.unsupportedElements(index: index, atomicNumbers: unknown, supported: supported.sorted()))
+      }
     }
     let attempts = max(1, configuration.attemptsPerStructure)
     var lastFailure: TeacherError = .closed
@@ -209,50 +215,42 @@ public final class TeacherPool: Potential, @unchecked Sendable {
     return .failure(lastFailure)
   }
 
-  private var isClosed: Bool { lock.lock(); defer { lock.unlock() }; return closed }
+  private var isClosed: Bool { state.withLock { $0.closed } }
 
   /// The slot's worker, restarting it when it was retired.
   private func workerFor(slot: Int) -> Result<TeacherWorker, TeacherError> {
     while true {
-      lock.lock()
-      if closed { lock.unlock(); return .failure(.closed) }
-      if let fatalStartError { lock.unlock(); return .failure(fatalStartError) }
-      if let worker = workers[slot] { lock.unlock(); return .success(worker) }
-      lock.unlock()
+      let current: Result<TeacherWorker, TeacherError>? = state.withLock { state in
+        if state.closed { return .failure(.closed) }
+        if let fatalStartError = state.fatalStartError { return .failure(fatalStartError) }
+        return state.workers[slot].map { .success($0) }
+      }
+      if let current { return current }
       do {
         let worker = try TeacherWorker(configuration: configuration, python: python, slot: slot)
-        lock.lock()
-        consecutiveStartFailures = 0
-        if closed { lock.unlock(); worker.kill(); return .failure(.closed) }
-        workers[slot] = worker
-        lock.unlock()
+        let installed = state.withLock { state in
+          state.consecutiveStartFailures = 0
+          if state.closed { return false }
+          state.workers[slot] = worker
+          return true
+        }
+        if !installed { worker.kill(); return .failure(.closed) }
         return .success(worker)
       } catch {
         let failure = (error as? TeacherError)
           ?? .startupFailed(teacher: configuration.model, message: "\(error)", stderrTail: [])
-        lock.lock()
-        consecutiveStartFailures += 1
-        if consecutiveStartFailures >= 3 { fatalStartError = failure }
-        lock.unlock()
+        state.withLock { state in
+          state.consecutiveStartFailures += 1
+          if state.consecutiveStartFailures >= 3 { state.fatalStartError = failure }
+        }
       }
     }
   }
 
   private func retire(_ worker: TeacherWorker, slot: Int) {
     worker.kill()
-    lock.lock()
-    if workers[slot] === worker { workers[slot] = nil }
-    lock.unlock()
-  }
-}
-
-/// A value behind a lock.
-final class Locked<Value>: @unchecked Sendable {
-  private var value: Value
-  private let lock = NSLock()
-  init(_ value: Value) { self.value = value }
-  func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-    lock.lock(); defer { lock.unlock() }
-    return try body(&value)
+    state.withLock { state in
+      if state.workers[slot] === worker { state.workers[slot] = nil }
+    }
   }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Potentials
 
 /// One teacher worker: a `python -m mlff_teacher serve` process and its protocol session.
-final class TeacherWorker: @unchecked Sendable {
+final class TeacherWorker: Sendable {
   let process: WorkerProcess
   let stderr: StderrTail
   let identity: TeacherIdentity

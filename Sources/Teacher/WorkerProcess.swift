@@ -3,9 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Basics
 import Foundation
 
-private let spawnLock = NSLock()
+private let spawnLock = Locked()
 
 /// A child process with pipes on its stdin, stdout and stderr, spawned with `posix_spawn`.
 ///
@@ -13,7 +14,7 @@ private let spawnLock = NSLock()
 /// dies its parent sees end of file at once, and when the parent dies every worker sees end of
 /// file on stdin. The child runs in its own process group, so a Ctrl-C in the terminal reaches
 /// the parent, which then stops its workers itself.
-final class WorkerProcess: @unchecked Sendable {
+final class WorkerProcess: Sendable {
   let pid: pid_t
   /// Write end of the child's stdin (non-blocking).
   let stdinFD: Int32
@@ -21,17 +22,24 @@ final class WorkerProcess: @unchecked Sendable {
   let stdoutFD: Int32
   /// Read end of the child's stderr (read by the tail thread).
   let stderrFD: Int32
-  private let lock = NSLock()
-  private var reaped: Int32? = nil
-  private var closedStdin = false
+  /// The child's wait status once reaped, and whether stdin is closed.
+  private let state = Locked<(reaped: Int32?, closedStdin: Bool)>((nil, false))
 
   /// Starts `arguments[0]` with `arguments` and `environment`.
   /// - Throws: `TeacherError.startupFailed` when the process cannot be spawned.
   init(arguments: [String], environment: [String: String], label: String) throws {
     // Pipes are made and the child spawned under one lock, so no concurrent spawn from this
     // process inherits a pipe end in the moment before it is marked close-on-exec.
-    spawnLock.lock()
-    defer { spawnLock.unlock() }
+    (pid, stdinFD, stdoutFD, stderrFD) = try spawnLock.withLock { _ in
+      try Self.spawn(arguments: arguments, environment: environment, label: label)
+    }
+    _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK)
+  }
+
+  /// Makes the three pipes and spawns the child. - Returns: its pid and the parent's pipe ends.
+  private static func spawn(
+    arguments: [String], environment: [String: String], label: String
+  ) throws -> (pid: pid_t, stdin: Int32, stdout: Int32, stderr: Int32) {
     var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
     guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
       throw TeacherError.startupFailed(teacher: label, message: "cannot create pipes: \(String(cString: strerror(errno)))", stderrTail: [])
@@ -73,11 +81,7 @@ final class WorkerProcess: @unchecked Sendable {
       throw TeacherError.startupFailed(
         teacher: label, message: "cannot start \(arguments[0]): \(String(cString: strerror(status)))", stderrTail: [])
     }
-    pid = child
-    stdinFD = inPipe[1]
-    stdoutFD = outPipe[0]
-    stderrFD = errPipe[0]
-    _ = fcntl(stdinFD, F_SETFL, fcntl(stdinFD, F_GETFL) | O_NONBLOCK)
+    return (child, inPipe[1], outPipe[0], errPipe[0])
   }
 
   deinit {
@@ -138,8 +142,9 @@ final class WorkerProcess: @unchecked Sendable {
 
   /// Closes the child's stdin: a healthy worker exits on end of file.
   func closeStdin() {
-    lock.lock(); defer { lock.unlock() }
-    if !closedStdin { close(stdinFD); closedStdin = true }
+    state.withLock { state in
+      if !state.closedStdin { close(stdinFD); state.closedStdin = true }
+    }
   }
 
   /// Kills the child (SIGKILL) and reaps it.
@@ -155,13 +160,14 @@ final class WorkerProcess: @unchecked Sendable {
   func exitStatus(waitingUpTo seconds: Double) -> Int32? {
     let deadline = Date().addingTimeInterval(seconds)
     while true {
-      lock.lock()
-      if let reaped { lock.unlock(); return reaped }
-      var status: Int32 = 0
-      let result = waitpid(pid, &status, WNOHANG)
-      if result == pid { reaped = status }
-      lock.unlock()
-      if result == pid { return status }
+      let result: pid_t = state.withLock { state in
+        if state.reaped != nil { return pid }
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        if result == pid { state.reaped = status }
+        return result
+      }
+      if result == pid { return state.withLock { $0.reaped } }
       if result < 0 { return -1 }
       if Date() >= deadline { return nil }
       usleep(10_000)
@@ -181,10 +187,9 @@ final class WorkerProcess: @unchecked Sendable {
 }
 
 /// The last lines a worker wrote to stderr, read on a background thread.
-final class StderrTail: @unchecked Sendable {
-  private let lock = NSLock()
-  private var lines: [String] = []
-  private var partial: [UInt8] = []
+final class StderrTail: Sendable {
+  /// The complete lines kept (the last `capacity`) and the line being read.
+  private let buffer = Locked<(lines: [String], partial: [UInt8])>(([], []))
   private let capacity: Int
   private let echoPrefix: String?
   private let finished = DispatchSemaphore(value: 0)
@@ -211,18 +216,19 @@ final class StderrTail: @unchecked Sendable {
   }
 
   private func consume<C: Collection<UInt8>>(_ bytes: C) {
-    lock.lock(); defer { lock.unlock() }
-    for byte in bytes {
-      if byte == 10 {
-        if !partial.isEmpty {
-          let line = String(decoding: partial, as: UTF8.self)
-          lines.append(line)
-          if lines.count > capacity { lines.removeFirst(lines.count - capacity) }
-          if let echoPrefix { FileHandle.standardError.write(Data((echoPrefix + line + "\n").utf8)) }
+    buffer.withLock { buffer in
+      for byte in bytes {
+        if byte == 10 {
+          if !buffer.partial.isEmpty {
+            let line = String(decoding: buffer.partial, as: UTF8.self)
+            buffer.lines.append(line)
+            if buffer.lines.count > capacity { buffer.lines.removeFirst(buffer.lines.count - capacity) }
+            if let echoPrefix { FileHandle.standardError.write(Data((echoPrefix + line + "\n").utf8)) }
+          }
+          buffer.partial.removeAll(keepingCapacity: true)
+        } else if buffer.partial.count < 4000 {
+          buffer.partial.append(byte)
         }
-        partial.removeAll(keepingCapacity: true)
-      } else if partial.count < 4000 {
-        partial.append(byte)
       }
     }
   }
@@ -230,7 +236,6 @@ final class StderrTail: @unchecked Sendable {
   /// Waits up to `seconds` for the worker's stderr to close (after it exited), then returns the tail.
   func tail(waitingUpTo seconds: Double = 0) -> [String] {
     if seconds > 0, finished.wait(timeout: .now() + seconds) == .success { finished.signal() }
-    lock.lock(); defer { lock.unlock() }
-    return lines
+    return buffer.withLock { $0.lines }
   }
 }

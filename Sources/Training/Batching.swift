@@ -1,20 +1,7 @@
-import Datasets
+import Basics
 
-/// Training shuffles with SplitMix64 (from Datasets): the whole state is one integer, so equal
-/// seeds give equal streams on every machine.
-extension SplitMix64 {
-  /// Uniform integer in 0..<bound without modulo bias (Lemire's method).
-  mutating func below(_ bound: Int) -> Int {
-    precondition(bound > 0)
-    let b = UInt64(bound)
-    var m = next().multipliedFullWidth(by: b)
-    if m.low < b {
-      let t = (0 &- b) % b
-      while m.low < t { m = next().multipliedFullWidth(by: b) }
-    }
-    return Int(m.high)
-  }
-}
+// Training shuffles with SplitMix64 (Basics): the whole state is one integer, so equal seeds
+// give equal streams on every machine.
 
 /// The seed of epoch `epoch`'s shuffle, derived from the run's seed so that any epoch's batch
 /// order can be recomputed on resume without storing a random state.
@@ -42,11 +29,7 @@ public func balancedBatches(_ indices: [Int], atomCounts: [Int], batchSize: Int,
   var order = indices
   if let seed {
     var rng = SplitMix64(seed: seed)
-    if order.count > 1 {
-      for i in stride(from: order.count - 1, to: 0, by: -1) {
-        order.swapAt(i, rng.below(i + 1))
-      }
-    }
+    rng.shuffle(&order)
   }
   guard !order.isEmpty else { return [] }
   let totalAtoms = order.reduce(0) { $0 + atomCounts[$1] }

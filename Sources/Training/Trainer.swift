@@ -1,5 +1,6 @@
 import Atomistic
 import Autodiff
+import Basics
 import Foundation
 import PaiNN
 import Potentials
@@ -79,9 +80,12 @@ public final class Trainer {
       optimizer = checkpoint.optimizer
       state = checkpoint.state
       state.finished = nil
-      let missing = Set(data.elements).subtracting(model.elements)
-      if !missing.isEmpty {
-        throw TrainingError("the data has elements \(missing.sorted().map { Elements.symbol($0) }) that the checkpoint's model does not know; resume with the same data")
+      let known = Set(model.elements)
+      do {
+        for i in data.train { try requireSupport([data.structures[i]], supported: known, firstIndex: i) }
+      } catch {
+        let message = error.describing(structure: { "\(data.source), structure \($0)" }, potential: "the checkpoint's model")
+        throw TrainingError("\(message). Resume with the same data")
       }
       return
     }
@@ -163,8 +167,7 @@ public final class Trainer {
     let batchStructures = batch.map { structures[$0] }
     let normalization = LossNormalization(batchStructures)
     let parts = splitByAtoms(batch, atomCounts: data.atomCounts, parts: configuration.threads)
-    var results = [Result<([[Double]], Double), Error>?](repeating: nil, count: parts.count)
-    let lock = NSLock()
+    let results = Locked([Result<([[Double]], Double), Error>?](repeating: nil, count: parts.count))
     let work: (Int) -> Void = { [self] p in
       let r: Result<([[Double]], Double), Error>
       do {
@@ -174,19 +177,18 @@ public final class Trainer {
         case .double: r = .success(try partGradients(Double.self, part, normalization))
         }
       } catch { r = .failure(error) }
-      lock.lock()
-      results[p] = r
-      lock.unlock()
+      results.withLock { $0[p] = r }
     }
     if parts.count == 1 {
       work(0)
     } else {
-      let shared = UnsafeSendableBox(work)
+      // Invariant: the parts only read the trainer and write their own slot of `results`.
+      let shared = UncheckedSendable(work)
       DispatchQueue.concurrentPerform(iterations: parts.count) { shared.value($0) }
     }
     var total: [[Double]] = []
     var loss = 0.0
-    for r in results {
+    for r in results.withLock({ $0 }) {
       let (g, l) = try r!.get()
       if total.isEmpty { total = g } else {
         for k in total.indices { for i in total[k].indices { total[k][i] += g[k][i] } }
@@ -411,10 +413,4 @@ public func validationLoss(_ evaluation: Evaluation, _ loss: LossFunction) -> Do
   if nf > 0 { total += w.forces * f / Double(nf) }
   if ns > 0 { total += w.stress * s / Double(ns) }
   return total
-}
-
-/// A value handed to `concurrentPerform`; the trainer guarantees the parts do not race.
-struct UnsafeSendableBox<T>: @unchecked Sendable {
-  let value: T
-  init(_ value: T) { self.value = value }
 }

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Datasets
 import Foundation
 
@@ -62,9 +63,8 @@ public struct TrainingData: Sendable {
       guard n >= 2 else {
         throw TrainingError("\(source) has only \(n) structure: at least 2 are needed, one to train on and one to validate")
       }
-      var order = Array(0..<n)
       var rng = SplitMix64(seed: seed ^ 0x5EED_5EED)
-      for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, rng.below(i + 1)) }
+      let order = rng.permutation(of: n)
       let nValidation = max(1, Int((validationFraction * Double(n)).rounded()))
       let nTrain = max(1, min(n - nValidation, Int((trainFraction * Double(n)).rounded())))
       train = Array(order[0..<nTrain]).sorted()

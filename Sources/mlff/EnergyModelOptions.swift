@@ -105,11 +105,7 @@ enum AnalyticPotential: String, CaseIterable, ExpressibleByArgument {
 /// Refuses structures with elements the potential does not know, naming them and the frame.
 /// - Parameter firstFrame: the file's frame index of `structures[0]`.
 func checkElements(_ structures: [Structure], supportedBy potential: any Potential, file: String, firstFrame: Int = 0) throws {
-  guard let supported = potential.supportedAtomicNumbers else { return }
-  for (k, s) in structures.enumerated() {
-    let unknown = Set(s.atomicNumbers).subtracting(supported)
-    if !unknown.isEmpty {
-      throw CommandFailure(description: "\(file) frame \(firstFrame + k) (0-based) contains \(unknown.sorted().map(Elements.symbol).joined(separator: ", ")), which the model does not know (it knows \(supported.sorted().map(Elements.symbol).joined(separator: " ")))")
-    }
+  do { try potential.requireSupport(structures, firstIndex: firstFrame) } catch {
+    throw CommandFailure(description: error.describing(structure: { "\(file), frame \($0) (0-based)" }, potential: "the potential"))
   }
 }

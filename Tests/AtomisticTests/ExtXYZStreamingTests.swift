@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Testing
 
@@ -27,7 +28,7 @@ import Testing
   @Test func streamingReaderMatchesReadAllAndCounts() throws {
     let folder = try extxyzTemporaryFolder()
     let url = folder.appendingPathComponent("many.extxyz")
-    var g = ExtXYZRandom(seed: 3)
+    var g = SplitMix64(seed: 3)
     let frames = (0..<200).map { k in ExtXYZWriteTests.randomStructure(atoms: 1 + k % 13, using: &g) }
     try ExtXYZ.write(frames, to: url)
     #expect(try ExtXYZReader.countFrames(url) == frames.count)

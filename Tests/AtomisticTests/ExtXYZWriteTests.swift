@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import OrderedCollections
 import Testing
@@ -12,7 +13,7 @@ import Testing
     Double.pi, -1.7976931348623157e308, 3.0000000000000004, 1e-5, 1e16,
   ]
 
-  static func randomStructure(atoms: Int, using g: inout ExtXYZRandom) -> Structure {
+  static func randomStructure(atoms: Int, using g: inout SplitMix64) -> Structure {
     func r() -> Double {
       Bool.random(using: &g) ? awkward.randomElement(using: &g)! : Double.random(in: -20...20, using: &g)
     }
@@ -40,7 +41,7 @@ import Testing
   }
 
   @Test func randomStructuresRoundTripBitForBit() throws {
-    var g = ExtXYZRandom(seed: 7)
+    var g = SplitMix64(seed: 7)
     let frames = (0..<40).map { k in Self.randomStructure(atoms: k % 7, using: &g) }
     let text = try ExtXYZ.format(frames)
     let back = try ExtXYZ.parse(text)
@@ -82,7 +83,7 @@ import Testing
   @Test func appendingWriterAddsFramesAndFlushesEach() throws {
     let folder = try extxyzTemporaryFolder()
     let url = folder.appendingPathComponent("sub/journal.extxyz")
-    var g = ExtXYZRandom(seed: 11)
+    var g = SplitMix64(seed: 11)
     let frames = (0..<5).map { _ in Self.randomStructure(atoms: 3, using: &g) }
     let first = try ExtXYZWriter(url: url)
     try first.write(frames[0])
@@ -113,5 +114,67 @@ import Testing
     #expect(try ExtXYZ.read(url) == [good])
     // No temporary file is left behind.
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["data.xyz"])
+  }
+}
+
+@Suite("Atomic files")
+struct AtomicFileTests {
+  func folder() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  @Test("the destination appears only at commit, with the complete content; no temporary file is left")
+  func commitMovesIntoPlace() throws {
+    let dir = try folder()
+    let destination = dir.appendingPathComponent("sub/out.txt")
+    let file = try AtomicFile(destination: destination)
+    #expect(file.temporaryURL.deletingLastPathComponent() == destination.deletingLastPathComponent())
+    try "partial".write(to: file.temporaryURL, atomically: false, encoding: .utf8)
+    #expect(!FileManager.default.fileExists(atPath: destination.path))
+    try "complete".write(to: file.temporaryURL, atomically: false, encoding: .utf8)
+    try file.commit()
+    #expect(file.isCommitted)
+    #expect(try String(contentsOf: destination, encoding: .utf8) == "complete")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: destination.deletingLastPathComponent().path) == ["out.txt"])
+  }
+
+  @Test("an abandoned file leaves the old destination untouched and removes its temporary file")
+  func abandonedLeavesOldFile() throws {
+    let dir = try folder()
+    let destination = dir.appendingPathComponent("data.txt")
+    try writeAtomically("old", to: destination)
+    var temporary: URL? = nil
+    do {
+      let file = try AtomicFile(destination: destination)
+      temporary = file.temporaryURL
+      try "half of the new".write(to: file.temporaryURL, atomically: false, encoding: .utf8)
+    }
+    #expect(!FileManager.default.fileExists(atPath: temporary!.path))
+    #expect(try String(contentsOf: destination, encoding: .utf8) == "old")
+  }
+
+  @Test("two files for the same destination use different temporary files")
+  func distinctTemporaries() throws {
+    let destination = try folder().appendingPathComponent("x.xyz")
+    let a = try AtomicFile(destination: destination), b = try AtomicFile(destination: destination)
+    #expect(a.temporaryURL != b.temporaryURL)
+  }
+
+  @Test("a commit that cannot rename says where and why, and removes the temporary file")
+  func failedCommit() throws {
+    let dir = try folder()
+    let destination = dir.appendingPathComponent("taken")
+    try FileManager.default.createDirectory(at: destination.appendingPathComponent("inside"), withIntermediateDirectories: true)
+    let file = try AtomicFile(destination: destination)
+    try "x".write(to: file.temporaryURL, atomically: false, encoding: .utf8)
+    do {
+      try file.commit()
+      Issue.record("renaming a file over a non-empty folder succeeded")
+    } catch {
+      #expect(error.path == destination.path && error.description.contains(destination.path))
+    }
+    #expect(!FileManager.default.fileExists(atPath: file.temporaryURL.path))
   }
 }

@@ -1,20 +1,8 @@
+import Basics
 import Foundation
 import Testing
 
 @testable import Atomistic
-
-/// A small deterministic generator (SplitMix64) so that every random cell is reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
 
 /// One random structure for the cell-list-versus-brute-force sweep.
 struct RandomNeighborCase: CustomStringConvertible {
@@ -27,7 +15,7 @@ struct RandomNeighborCase: CustomStringConvertible {
 }
 
 /// A random cell with edge lengths in `lengths` and shear up to `skew` times the lengths.
-func randomCell(lengths: ClosedRange<Double>, skew: Double, using g: inout SeededGenerator) -> Cell {
+func randomCell(lengths: ClosedRange<Double>, skew: Double, using g: inout SplitMix64) -> Cell {
   let a = Double.random(in: lengths, using: &g)
   let b = Double.random(in: lengths, using: &g)
   let c = Double.random(in: lengths, using: &g)
@@ -40,7 +28,7 @@ func randomCell(lengths: ClosedRange<Double>, skew: Double, using g: inout Seede
 
 /// Cartesian positions from random fractional coordinates in `fractions`.
 func randomPositions(
-  _ n: Int, in cell: Cell, fractions: ClosedRange<Double>, using g: inout SeededGenerator
+  _ n: Int, in cell: Cell, fractions: ClosedRange<Double>, using g: inout SplitMix64
 ) -> [SIMD3<Double>] {
   (0..<n).map { _ in
     cell.cartesian(
@@ -52,7 +40,7 @@ func randomPositions(
 
 /// The random sweep: 8 kinds of structure, `count` structures in all.
 func randomNeighborCases(count: Int, seed: UInt64) -> [RandomNeighborCase] {
-  var g = SeededGenerator(seed: seed)
+  var g = SplitMix64(seed: seed)  // every random cell reproducible
   let allPBC: [[Bool]] = (0..<8).map { [($0 & 1) != 0, ($0 & 2) != 0, ($0 & 4) != 0] }
   var cases: [RandomNeighborCase] = []
   for index in 0..<count {

@@ -33,7 +33,7 @@ import Testing
     // --json prints the report and nothing else, and silences the progress line.
     let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
     #expect(report["status"] as? String == "stable")
-    #expect(report["stepsCompleted"] as? Int == 200)
+    #expect(report["steps_completed"] as? Int == 200)
     #expect(run.stderr.isEmpty, "\(run.stderr)")
 
     // Frames at steps 0, 50, …, 200 with energy, forces and velocities.

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Foundation
 @testable import Datasets
 
@@ -14,12 +15,12 @@ func temporaryFolder(_ name: String = #function) -> URL {
 /// partially periodic slab, a molecule without a box, unlabelled and partially labelled ones,
 /// and a structure with no atoms.
 func sampleStructures(count: Int, seed: UInt64) -> [Structure] {
-  var g = SeededGenerator(seed: seed)
+  var g = Xoshiro256StarStar(seed: seed)
   func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * g.nextUniform() }
   var out: [Structure] = []
   for s in 0..<count {
-    let n = s % 7 == 6 ? 0 : 1 + g.nextInt(below: 9)
-    let z = (0..<n).map { _ in [1, 6, 8, 14, 29, 79][g.nextInt(below: 6)] }
+    let n = s % 7 == 6 ? 0 : 1 + g.next(below: 9)
+    let z = (0..<n).map { _ in [1, 6, 8, 14, 29, 79][g.next(below: 6)] }
     let r = (0..<n).map { _ in SIMD3(uniform(-3, 3), uniform(-3, 3), uniform(-3, 3)) }
     var structure = Structure(atomicNumbers: z, positions: r)
     switch s % 4 {

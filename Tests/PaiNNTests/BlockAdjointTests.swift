@@ -1,5 +1,6 @@
 import Atomistic
 import Autodiff
+import Basics
 import Foundation
 @testable import PaiNN
 import Testing
@@ -18,7 +19,7 @@ import Testing
 
   /// Reproducible values in [−1, 1).
   func random(_ count: Int, seed: UInt64) -> [Double] {
-    var g = SeededGenerator(seed: seed)
+    var g = Xoshiro256StarStar(seed: seed)
     return (0..<count).map { _ in 2 * g.nextUniform() - 1 }
   }
 

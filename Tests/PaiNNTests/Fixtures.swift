@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import PaiNN
 
 /// Small models and structures shared by the PaiNN tests.
@@ -47,7 +48,7 @@ enum Fixtures {
 
   /// Every position moved by up to `amplitude` Å per component (seeded).
   static func rattled(_ s: Structure, amplitude: Double, seed: UInt64) -> Structure {
-    var g = SeededGenerator(seed: seed)
+    var g = Xoshiro256StarStar(seed: seed)
     var out = s
     out.positions = s.positions.map { p in
       p + SIMD3((2 * g.nextUniform() - 1) * amplitude, (2 * g.nextUniform() - 1) * amplitude,

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Foundation
 import Potentials
 import Testing

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 import Foundation
 import Potentials
 @testable import Teacher
@@ -23,15 +24,8 @@ func testConfiguration(_ model: String, workers: Int = 2, timeout: Double = 30) 
 /// Random Cu/Ni/Au structures: periodic boxes of 2–6 atoms and clusters, rattled so forces and
 /// stress are not zero. Deterministic for a given seed.
 func randomStructures(count: Int, seed: UInt64 = 7, atomCounts: ClosedRange<Int> = 2...6) -> [Structure] {
-  var state = seed
-  func uniform() -> Double {  // SplitMix64
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    z ^= z >> 31
-    return Double(z >> 11) / Double(1 << 53)
-  }
+  var generator = SplitMix64(seed: seed)
+  func uniform() -> Double { generator.nextUniform() }
   let elements = [29, 28, 79]
   var structures: [Structure] = []
   for k in 0..<count {

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 
 /// How many candidates `sampleCandidates` makes and what it does to each seed structure, in
 /// this order: supercell, strain (periodic structures only), rotation (structures without
@@ -39,12 +40,12 @@ public struct SamplingOptions: Sendable, Hashable {
   }
 }
 
-/// The generator of candidate `index` under `seed`: `SeededGenerator` seeded with the first
+/// The generator of candidate `index` under `seed`: `Xoshiro256StarStar` seeded with the first
 /// SplitMix64 output from `seed ^ (index · 0xD1B54A32D192ED03)`. Candidate k is therefore the
 /// same whatever the total number of candidates asked for.
-public func candidateGenerator(seed: UInt64, index: Int) -> SeededGenerator {
+public func candidateGenerator(seed: UInt64, index: Int) -> Xoshiro256StarStar {
   var mixer = SplitMix64(seed: seed ^ (UInt64(index) &* 0xD1B5_4A32_D192_ED03))
-  return SeededGenerator(seed: mixer.next())
+  return Xoshiro256StarStar(seed: mixer.next())
 }
 
 /// `options.count` candidate structures spread evenly over the seeds (candidate k comes from

@@ -1,4 +1,5 @@
 import Atomistic
+import Basics
 
 // Random perturbations of one structure, the building blocks of candidate sampling. Each takes
 // the generator explicitly, so a seed reproduces the result. Labels are removed from the
@@ -9,11 +10,11 @@ import Atomistic
 /// - Parameters:
 ///   - sigma: standard deviation of each coordinate's displacement, Å (≥ 0).
 ///   - generator: the random source.
-public func rattled(_ structure: Structure, sigma: Double, using generator: inout SeededGenerator) -> Structure {
+public func rattled(_ structure: Structure, sigma: Double, using generator: inout Xoshiro256StarStar) -> Structure {
   precondition(sigma >= 0 && sigma.isFinite, "rattle sigma must be a finite non-negative length, got \(sigma)")
   var out = structure.unlabelled
   for k in 0..<out.count {
-    out.positions[k] += sigma * SIMD3(generator.nextGaussian(), generator.nextGaussian(), generator.nextGaussian())
+    out.positions[k] += sigma * SIMD3(generator.nextNormal(), generator.nextNormal(), generator.nextNormal())
   }
   return out
 }
@@ -21,7 +22,7 @@ public func rattled(_ structure: Structure, sigma: Double, using generator: inou
 /// A random symmetric strain: the six independent components εxx, εyy, εzz, εyz, εxz, εxy each
 /// uniform in [−maxStrain, maxStrain].
 /// - Returns: [3][3], dimensionless, symmetric.
-public func randomStrain(maxStrain: Double, using generator: inout SeededGenerator) -> [[Double]] {
+public func randomStrain(maxStrain: Double, using generator: inout Xoshiro256StarStar) -> [[Double]] {
   precondition(maxStrain >= 0 && maxStrain < 1, "maximum strain must be in [0, 1), got \(maxStrain)")
   func draw() -> Double { maxStrain * (2 * generator.nextUniform() - 1) }
   let xx = draw(), yy = draw(), zz = draw(), yz = draw(), xz = draw(), xy = draw()
@@ -45,20 +46,20 @@ public func strained(_ structure: Structure, by strain: [[Double]]) -> Structure
 
 /// The structure under a random strain from `randomStrain(maxStrain:using:)`.
 /// - Parameter maxStrain: largest magnitude of each strain component, dimensionless (e.g. 0.02).
-public func strained(_ structure: Structure, maxStrain: Double, using generator: inout SeededGenerator) -> Structure {
+public func strained(_ structure: Structure, maxStrain: Double, using generator: inout Xoshiro256StarStar) -> Structure {
   strained(structure, by: randomStrain(maxStrain: maxStrain, using: &generator))
 }
 
 /// A rotation matrix uniformly distributed on SO(3) (Haar measure): the matrix of a unit
 /// quaternion q = g/|g| with g four independent standard Gaussians (Shoemake's method).
 /// - Returns: [3][3] proper orthogonal (det +1); rotates column vectors: v' = R·v.
-public func randomRotation(using generator: inout SeededGenerator) -> [[Double]] {
+public func randomRotation(using generator: inout Xoshiro256StarStar) -> [[Double]] {
   var w = 0.0, x = 0.0, y = 0.0, z = 0.0, norm = 0.0
   repeat {
-    w = generator.nextGaussian()
-    x = generator.nextGaussian()
-    y = generator.nextGaussian()
-    z = generator.nextGaussian()
+    w = generator.nextNormal()
+    x = generator.nextNormal()
+    y = generator.nextNormal()
+    z = generator.nextNormal()
     norm = (w * w + x * x + y * y + z * z).squareRoot()
   } while norm < 1e-12
   w /= norm
@@ -94,6 +95,6 @@ public func rotated(_ structure: Structure, by rotation: [[Double]]) -> Structur
 }
 
 /// The structure under a uniformly random rotation; see `rotated(_:by:)`.
-public func rotated(_ structure: Structure, using generator: inout SeededGenerator) -> Structure {
+public func rotated(_ structure: Structure, using generator: inout Xoshiro256StarStar) -> Structure {
   rotated(structure, by: randomRotation(using: &generator))
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Atomistic
+import Basics
 import Foundation
 
 extension MLFF.Bench {
@@ -114,7 +115,7 @@ extension MLFF.Bench {
       var occupant = [Int32](repeating: -1, count: g * g * g)
       var positions: [SIMD3<Double>] = []
       positions.reserveCapacity(atoms)
-      var rng = BenchGenerator(seed: seed)
+      var rng = SplitMix64(seed: seed)  // the same random liquid in every run
       let separation2 = minimumSeparation * minimumSeparation
       while positions.count < atoms {
         let r = SIMD3(
@@ -287,17 +288,4 @@ fileprivate func threadCPUSeconds() -> Double {
   var t = timespec()
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
   return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
-/// SplitMix64, so that the random liquid is the same in every run.
-fileprivate struct BenchGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
 }

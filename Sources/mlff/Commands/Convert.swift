@@ -51,24 +51,20 @@ extension ExtXYZReader: StructureSource {
   var byteProgress: (done: Int64, total: Int64)? { fileSize.map { (bytesRead, $0) } }
 }
 
-/// Writes extxyz/XYZ frames to a temporary file next to the destination, renamed into place by
-/// `finish()`, so a half-converted file never carries the final name.
+/// Writes extxyz/XYZ frames through an `AtomicFile`, moved into place by `finish()`, so a
+/// half-converted file never carries the final name.
 final class ExtXYZFileSink: StructureSink {
-  private let destination: URL
-  private let temporary: URL
+  private let file: AtomicFile
   private let writer: ExtXYZWriter
 
   init(url: URL, options: ExtXYZOptions) throws {
-    destination = url
-    temporary = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-    writer = try ExtXYZWriter(url: temporary, options: options)
+    file = try AtomicFile(destination: url)
+    writer = try ExtXYZWriter(url: file.temporaryURL, options: options)
   }
 
   func write(_ structure: Structure) throws {
     do { try writer.write(structure) } catch var error as ExtXYZError {
-      error.file = destination.path
-      try? FileManager.default.removeItem(at: temporary)
+      error.file = file.destination.path
       throw error
     }
   }
@@ -76,14 +72,10 @@ final class ExtXYZFileSink: StructureSink {
   func finish() throws {
     try writer.synchronize()
     try writer.close()
-    if rename(temporary.path, destination.path) != 0 {
-      let reason = String(cString: strerror(errno))
-      try? FileManager.default.removeItem(at: temporary)
-      throw ExtXYZError(.io, file: destination.path, message: "cannot move the finished file into place: \(reason)")
+    do { try file.commit() } catch {
+      throw ExtXYZError(.io, file: file.destination.path, message: "cannot move the finished file into place: \(error.reason)")
     }
   }
-
-  deinit { try? FileManager.default.removeItem(at: temporary) }
 }
 
 /// Opens `path` for reading in `format` (the one place that knows every readable format).

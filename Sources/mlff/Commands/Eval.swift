@@ -3,6 +3,7 @@ import Atomistic
 import Datasets
 import Foundation
 import PaiNN
+import Potentials
 import Training
 
 extension MLFF {
@@ -72,13 +73,14 @@ extension MLFF {
         throw CommandFailure("\(data): unknown format; give a dataset (.h5) or extended XYZ (.xyz, .extxyz)")
       }
       let splitName = split.defaultValueDescription
+      do { try potential.requireSupport(structures) } catch {
+        throw CommandFailure(error.describing(
+          structure: { "\(data)\(split == .all ? ", structure \($0)" : ", structure \($0) of the \(splitName) split")" },
+          potential: "the model \(model)") + "; evaluate a model trained on these elements")
+      }
       structures = structures.filter { $0.energy != nil || $0.forces != nil }
       guard !structures.isEmpty else {
         throw CommandFailure("\(data) has no labelled structures\(split == .all ? "" : " in the \(splitName) split") to evaluate against; label it first (mlff label) or give a file with energy or forces")
-      }
-      let unknown = Set(structures.flatMap(\.atomicNumbers)).subtracting(potential.model.elements)
-      if !unknown.isEmpty {
-        throw CommandFailure("\(data) contains \(unknown.sorted().map { Elements.symbol($0) }.joined(separator: ", ")), which \(model) was not trained on; evaluate a model trained on these elements")
       }
       let evaluation = try Evaluation(potential: potential, structures: structures, batchSize: batchSize)
       let summary = evaluation.summary

@@ -35,11 +35,10 @@ extension MLFF {
     func run() throws {
       let model = student.model
       let potential = try student.load()
-      let known = Set(potential.model.elements)
-      let knownSymbols = potential.model.elements.map(Elements.symbol).joined(separator: ", ")
       let options = keys.extxyz
       let reader = try ExtXYZReader(url: URL(fileURLWithPath: input))
-      let sink = try PredictionFile(url: URL(fileURLWithPath: output), options: options)
+      let file = try AtomicFile(destination: URL(fileURLWithPath: output))
+      let sink = try ExtXYZWriter(url: file.temporaryURL, options: options)
       let progressLine = progress.showsProgress ? ProgressLine(label: "predict", total: nil, unit: "frames") : nil
       var frame = 0
       var batch: [Structure] = []
@@ -57,10 +56,9 @@ extension MLFF {
         batch.removeAll(keepingCapacity: true)
       }
       while let s = try reader.next() {
-        let unknown = Set(s.atomicNumbers).subtracting(known).sorted()
-        if !unknown.isEmpty {
-          throw CommandFailure(
-            "frame \(frame) of \(input) contains \(unknown.map { "\(Elements.symbol($0)) (Z=\($0))" }.joined(separator: ", ")), which the model \(model) does not know (it knows \(knownSymbols)); use a model trained on these elements or remove those frames")
+        do { try potential.requireSupport([s], firstIndex: frame) } catch {
+          let message = error.describing(structure: { "\(input), frame \($0)" }, potential: "the model \(model)")
+          throw CommandFailure("\(message). Use a model trained on these elements or remove those frames")
         }
         batch.append(s)
         frame += 1
@@ -68,43 +66,11 @@ extension MLFF {
       }
       try flush()
       try requireFrames(frame, in: input)
-      try sink.finish()
+      try sink.synchronize()
+      try sink.close()
+      try file.commit()
       progressLine?.finish()
       print("wrote \(frame) frame(s) with energy, forces\(frame > 0 ? " and stress (periodic frames)" : "") to \(output)")
-    }
-  }
-}
-
-/// The output extxyz, written to a temporary file next to the destination and renamed into
-/// place by `finish()`, so a half-written file never carries the final name.
-private final class PredictionFile {
-  private let destination: URL
-  private let temporary: URL
-  private let writer: ExtXYZWriter
-  private var finished = false
-
-  init(url: URL, options: ExtXYZOptions) throws {
-    destination = url
-    temporary = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
-    writer = try ExtXYZWriter(url: temporary, options: options)
-  }
-
-  func write(_ structure: Structure) throws { try writer.write(structure) }
-
-  func finish() throws {
-    try writer.synchronize()
-    try writer.close()
-    guard rename(temporary.path, destination.path) == 0 else {
-      throw CommandFailure("cannot move the finished predictions into \(destination.path): \(String(cString: strerror(errno)))")
-    }
-    finished = true
-  }
-
-  deinit {
-    if !finished {
-      try? writer.close()
-      try? FileManager.default.removeItem(at: temporary)
     }
   }
 }
