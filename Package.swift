@@ -74,13 +74,16 @@ let package = Package(
 
     // MARK: Tests
     .testTarget(name: "BasicsTests", dependencies: ["Basics"]),
-    .testTarget(name: "AtomisticTests", dependencies: ["Atomistic", "Basics"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "AtomisticTests",
+      dependencies: ["Atomistic", "Basics", .product(name: "Collections", package: "swift-collections")],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "AutodiffTests", dependencies: ["Autodiff"]),
     .testTarget(name: "PotentialsTests", dependencies: ["Atomistic", "Potentials", "PotentialTesting"]),
     .testTarget(name: "PaiNNTests", dependencies: ["Atomistic", "Autodiff", "Basics", "Potentials", "PotentialTesting", "PaiNN"]),
     .testTarget(name: "TeacherTests", dependencies: ["Atomistic", "Basics", "Potentials", "Teacher"]),
-    .testTarget(name: "DatasetsTests", dependencies: ["Atomistic", "Basics", "Datasets"]),
-    .testTarget(name: "TrainingTests", dependencies: ["Atomistic", "PaiNN", "Datasets", "Training"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Atomistic", "Basics", "CHDF5", "Datasets"]),
+    .testTarget(name: "TrainingTests", dependencies: ["Atomistic", "Autodiff", "PaiNN", "Potentials", "Datasets", "Training"]),
     .testTarget(name: "DynamicsTests", dependencies: ["Atomistic", "Potentials", "Dynamics", "PaiNN"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
     .testTarget(

@@ -132,7 +132,10 @@ extension PaiNNTrainable {
     if wantForces { prediction.forces = -g[0] }
     if wantStress {
       let flat = g[1].reshaped(to: [nS, 9]).transposed()  // [9, nS]
-      let sym = (flat.gathering(rows: [0, 4, 8, 5, 2, 1]) + flat.gathering(rows: [0, 4, 8, 7, 6, 3])) * Scalar(0.5)
+      // σ_v = (∂E/∂ε_ab + ∂E/∂ε_ba)/(2V) for (a, b) = voigtComponents[v].
+      let upper = voigtComponents.map { Int32(3 * $0.row + $0.column) }
+      let lower = voigtComponents.map { Int32(3 * $0.column + $0.row) }
+      let sym = (flat.gathering(rows: upper) + flat.gathering(rows: lower)) * Scalar(0.5)
       let inverseVolume = Tensor<Scalar>(
         shape: [1, nS],
         scalars: (0..<nS).map { graph.fullyPeriodic[$0] ? 1 / Scalar(graph.volumes[$0]) : 0 })

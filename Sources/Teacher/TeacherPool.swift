@@ -101,7 +101,7 @@ public final class TeacherPool: Potential, Sendable {
       state.closed = true
       return state.workers
     }
-    for worker in running { _ = worker.map { Glibc.kill($0.process.pid, SIGKILL) } }
+    for worker in running { _ = worker.map { systemKill($0.process.pid, SIGKILL) } }
   }
 
   public var supportedAtomicNumbers: Set<Int>? { identity.elements.map(Set.init) }

@@ -101,7 +101,7 @@ final class WorkerProcess: Sendable {
   func write(_ bytes: [UInt8], before deadline: Date) throws(IOFailure) {
     var offset = 0
     while offset < bytes.count {
-      let n = bytes.withUnsafeBytes { Glibc.write(stdinFD, $0.baseAddress! + offset, $0.count - offset) }
+      let n = bytes.withUnsafeBytes { systemWrite(stdinFD, $0.baseAddress! + offset, $0.count - offset) }
       if n > 0 { offset += n; continue }
       if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
         try wait(fd: stdinFD, events: Int16(POLLOUT), before: deadline)
@@ -119,7 +119,7 @@ final class WorkerProcess: Sendable {
     var offset = 0
     while offset < count {
       try wait(fd: stdoutFD, events: Int16(POLLIN), before: deadline)
-      let n = bytes.withUnsafeMutableBytes { Glibc.read(stdoutFD, $0.baseAddress! + offset, count - offset) }
+      let n = bytes.withUnsafeMutableBytes { systemRead(stdoutFD, $0.baseAddress! + offset, count - offset) }
       if n > 0 { offset += n; continue }
       if n == 0 { throw .endOfFile }
       if errno == EINTR || errno == EAGAIN { continue }
@@ -151,7 +151,7 @@ final class WorkerProcess: Sendable {
   func kill() {
     closeStdin()
     if exitStatus(waitingUpTo: 0) == nil {
-      _ = Glibc.kill(pid, SIGKILL)
+      systemKill(pid, SIGKILL)
       _ = exitStatus(waitingUpTo: 5)
     }
   }
@@ -202,7 +202,7 @@ final class StderrTail: Sendable {
     let thread = Thread { [self] in
       var buffer = [UInt8](repeating: 0, count: 4096)
       while true {
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, 4096) }
+        let n = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, 4096) }
         if n < 0 && errno == EINTR { continue }
         if n <= 0 { break }
         self.consume(buffer[0..<n])
