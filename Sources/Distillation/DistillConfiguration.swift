@@ -53,6 +53,8 @@ public struct DistillConfiguration: Codable, Sendable, Hashable {
     public var workers: Int = 2
     /// Seconds before a teacher call is declared hung.
     public var timeout: Double = 600
+    /// Device the teacher runs on (`cpu`, `cuda`, …); empty: the teacher's own choice.
+    public var device: String = ""
     public init() {}
   }
 

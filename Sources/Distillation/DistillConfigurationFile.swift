@@ -1,4 +1,5 @@
 import Foundation
+import PaiNN
 import TOMLKit
 import Training
 
@@ -119,7 +120,9 @@ extension DistillConfiguration {
     if validate.supercell.count != 3 || validate.supercell.contains(where: { $0 < 1 }) { return "validate.supercell must be three positive integers, got \(validate.supercell)" }
     if label.workers < 1 { return "label.workers must be at least 1, got \(label.workers)" }
     if !(label.timeout > 0) { return "label.timeout must be positive seconds, got \(label.timeout)" }
-    if !["tiny", "small", "medium", "large"].contains(train.preset) { return "train.preset must be tiny, small, medium or large, got '\(train.preset)'" }
+    if PaiNNPreset(rawValue: train.preset) == nil {
+      return "train.preset must be one of \(PaiNNPreset.allCases.map(\.rawValue).joined(separator: ", ")), got '\(train.preset)'"
+    }
     if !(train.trainFraction > 0 && train.validationFraction > 0 && train.trainFraction + train.validationFraction < 1) {
       return "train.train_fraction and train.validation_fraction must be positive and leave room for a test split, got \(train.trainFraction) and \(train.validationFraction)"
     }

@@ -119,7 +119,8 @@ public final class DistillRun {
     let configuration = TeacherConfiguration(
       model: self.configuration.teacher, workers: self.configuration.label.workers,
       timeout: self.configuration.label.timeout,
-      python: self.configuration.python.isEmpty ? nil : self.configuration.python)
+      python: self.configuration.python.isEmpty ? nil : self.configuration.python,
+      device: self.configuration.label.device.isEmpty ? nil : self.configuration.label.device)
     do {
       let pool = try TeacherPool(configuration: configuration)
       teacherPool = pool

@@ -48,13 +48,37 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
   /// Split fractions used when the dataset has no splits.
   public var trainFraction: Double = 0.8
   public var validationFraction: Double = 0.1
-  /// Arithmetic of the network during training: "float" or "double".
-  public var precisionName: String = PaiNNPrecision.float.rawValue
-
   /// Arithmetic of the network during training.
-  public var precision: PaiNNPrecision {
-    get { PaiNNPrecision(rawValue: precisionName) ?? .float }
-    set { precisionName = newValue.rawValue }
+  public var precision: PaiNNPrecision = .float
+
+  /// The keys of a checkpoint's `configuration` entry, fixed here so that the file does not
+  /// follow Swift property names (they are the names the format has always had).
+  enum CodingKeys: String, CodingKey {
+    case preset = "preset"
+    case architecture = "architecture"
+    case cutoff = "cutoff"
+    case seed = "seed"
+    case maxEpochs = "maxEpochs"
+    case maxTime = "maxTime"
+    case batchSize = "batchSize"
+    case learningRate = "learningRate"
+    case schedule = "schedule"
+    case warmupSteps = "warmupSteps"
+    case minimumLearningRateFactor = "minimumLearningRateFactor"
+    case plateauFactor = "plateauFactor"
+    case plateauPatience = "plateauPatience"
+    case loss = "loss"
+    case weightDecay = "weightDecay"
+    case beta1 = "beta1"
+    case beta2 = "beta2"
+    case adamEpsilon = "adamEpsilon"
+    case gradientClip = "gradientClip"
+    case emaDecay = "emaDecay"
+    case earlyStoppingPatience = "earlyStoppingPatience"
+    case threads = "threads"
+    case trainFraction = "trainFraction"
+    case validationFraction = "validationFraction"
+    case precision = "precisionName"
   }
 
   public init() {}

@@ -33,7 +33,7 @@ extension MLFF {
     var output: String
 
     // The teacher options of TeacherOptions, without defaults: what is not given comes from the
-    // settings file (a teacher's --device is not a setting of the distillation yet).
+    // settings file.
     @Option(help: TeacherOptions.teacherHelp)
     var teacher: String?
 
@@ -45,6 +45,9 @@ extension MLFF {
 
     @Option(help: TeacherOptions.pythonHelp)
     var python: String?
+
+    @Option(help: "Device for the teacher: cpu or cuda (default: the teacher's choice; [label] device in the settings file).")
+    var device: String?
 
     @Option(help: "Student size.")
     var preset: PaiNNPreset?
@@ -96,6 +99,7 @@ extension MLFF {
       if let samples { c.sample.count = samples }
       if let workers { c.label.workers = workers }
       if let timeout { c.label.timeout = timeout }
+      if let device { c.label.device = device }
       if let rounds { c.activeLearning.rounds = rounds }
       if let python { c.python = python }
       if let seed { c.seed = seed }

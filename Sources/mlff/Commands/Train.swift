@@ -150,7 +150,7 @@ extension MLFF {
       c.emaDecay = emaDecay
       c.earlyStoppingPatience = patience
       c.threads = threads
-      c.precisionName = arithmetic.precision.rawValue
+      c.precision = arithmetic.precision
       c.trainFraction = split.values[0]
       c.validationFraction = split.values.count > 1 ? split.values[1] : 0
       return c
