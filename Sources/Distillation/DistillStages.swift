@@ -162,7 +162,7 @@ extension DistillRun {
       runs.append(ValidationRun(name: "nve", ensemble: .nve, temperature: temperature, report: report))
     }
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     try writeAtomically(encoder.encode(runs), to: paths.validation)
   }
 
@@ -227,7 +227,7 @@ extension DistillRun {
       studentBatchedSecondsPerStructure: studentBatchSeconds / Double(structures.count),
       speedup: teacherSeconds / studentSeconds)
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     try writeAtomically(encoder.encode(result), to: paths.speed)
     if verbose {
       log(String(format: "speed: teacher %.2f ms, student %.2f ms per structure (%d atoms on average): %.1f× faster",

@@ -33,7 +33,7 @@ public struct DistillState: Codable, Sendable {
   /// Writes `state.json` into a run folder, atomically.
   public func write(to folder: URL) throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     try writeAtomically(encoder.encode(self), to: folder.appendingPathComponent("state.json"))
   }
 

@@ -41,7 +41,7 @@ extension MDSimulation {
       nanosecondsPerDay: stepsPerSecond * integrator.timestep * 86400 / 1e6, stepsPerSecond: stepsPerSecond,
       resumedFromStep: resumedFrom, files: files)
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
     try writeAtomically(try encoder.encode(report), to: outputs.report)
     return report

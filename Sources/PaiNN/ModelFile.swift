@@ -20,7 +20,7 @@ extension PaiNNModel {
       throw SafeTensorsError("the model's element list \(elements) must be atomic numbers 1…118 to be written (a file reader refuses others)")
     }
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     func json<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
     let metadata: [String: String] = [
       "format": Self.formatName,

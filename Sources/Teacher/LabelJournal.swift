@@ -129,7 +129,7 @@ public final class LabelJournal: @unchecked Sendable {
   /// Appends one failure to the side file and flushes it to disk.
   public func recordFailure(index: Int, atoms: Int, reason: String) throws {
     let entry: [String: Any] = ["index": index, "atoms": atoms, "reason": reason]
-    var line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
+    var line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys, .withoutEscapingSlashes])
     line.append(UInt8(ascii: "\n"))
     try state.withLock { files in
       try files.failures?.write(contentsOf: line)

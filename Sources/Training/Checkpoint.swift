@@ -42,7 +42,7 @@ public struct Checkpoint: Sendable {
   /// The file's bytes.
   public func encoded() throws -> Data {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     func json<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
     var tensors: [(String, SafeTensor)] = []
     let named = model.namedTensors()

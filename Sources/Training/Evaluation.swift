@@ -166,7 +166,7 @@ public struct EvaluationSummary: Sendable, Hashable, Codable {
   /// The summary as pretty JSON with sorted keys.
   public func json() throws -> String {
     let e = JSONEncoder()
-    e.outputFormatting = [.prettyPrinted, .sortedKeys]
+    e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try e.encode(self), as: UTF8.self) + "\n"
   }
 

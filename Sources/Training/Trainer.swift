@@ -355,7 +355,7 @@ public final class Trainer {
   /// Writes `config.json`: the configuration plus what was derived from the data.
   private func writeConfiguration() throws {
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     struct Saved: Encodable {
       var training: TrainingConfiguration
       var architecture: PaiNNConfiguration
@@ -380,7 +380,7 @@ public final class Trainer {
 /// Writes the history as JSON lines, atomically.
 public func writeMetricsLog(_ history: [EpochMetrics], to url: URL) throws {
   let encoder = JSONEncoder()
-  encoder.outputFormatting = [.sortedKeys]
+  encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
   var text = ""
   for entry in history { text += String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n" }
   try writeAtomically(text, to: url)
