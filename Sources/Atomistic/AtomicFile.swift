@@ -79,7 +79,7 @@ public struct AtomicFileError: Error, CustomStringConvertible {
 ///   full; `AtomicFileError` when the file cannot be moved into place.
 public func writeAtomically(_ data: Data, to url: URL) throws {
   let file = try AtomicFile(destination: url)
-  FileManager.default.createFile(atPath: file.temporaryURL.path, contents: nil)
+  _ = FileManager.default.createFile(atPath: file.temporaryURL.path, contents: nil)  // a failure shows as no handle below
   guard let handle = FileHandle(forWritingAtPath: file.temporaryURL.path) else {
     throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: file.temporaryURL.path])
   }

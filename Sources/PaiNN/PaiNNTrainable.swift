@@ -33,7 +33,7 @@ public struct PaiNNTrainable<Scalar: TensorScalar>: Sendable {
   /// they are: no copy, no conversion).
   /// - Parameter weights: shaped as `model.weightShapes`.
   public init(_ model: PaiNNModel, weights: PaiNNWeights<Tensor<Scalar>>) {
-    model.weightShapes.zip(weights) { shape, t in
+    for (shape, t) in zip(model.weightShapes.flattened, weights.flattened) {
       precondition(t.shape == shape, "a weight tensor has shape \(t.shape), expected \(shape)")
     }
     configuration = model.configuration

@@ -3,6 +3,27 @@ import Basics
 import Potentials
 
 extension PhysicsChecks {
+  /// The checks `PhysicsChecks.all` runs, in order, for a periodic structure and a molecule and
+  /// a potential with a cutoff: symmetry and finite-difference forces on each structure, then
+  /// stress, supercell and wrapping on the crystal, separated copies of the molecule, the cutoff
+  /// dimer and the batch. A check silently dropped from the battery makes this list differ.
+  public static let fullBatteryCheckNames = [
+    "energy invariant and forces, stress equivariant under rotation",
+    "energy, forces and stress invariant under translation",
+    "energy invariant and forces equivariant under permutation of atoms",
+    "forces equal −∂E/∂R (central finite differences)",
+    "energy invariant and forces, stress equivariant under rotation",
+    "energy, forces and stress invariant under translation",
+    "energy invariant and forces equivariant under permutation of atoms",
+    "forces equal −∂E/∂R (central finite differences)",
+    "stress equals (1/V) ∂E/∂ε (central finite differences)",
+    "a 2×2×2 supercell gives eight times the energy",
+    "wrapped and unwrapped positions agree",
+    "two far-apart copies give twice the energy",
+    "energy and forces go smoothly to zero at the cutoff",
+    "a batch equals one structure at a time",
+  ]
+
   /// Runs every check that applies: symmetry, finite differences and wrapping on `periodic`,
   /// symmetry, finite differences and separated copies on `molecule`, smoothness at the cutoff
   /// on a dimer of the first two atoms of `molecule` (or `periodic`), and batching on all of them.

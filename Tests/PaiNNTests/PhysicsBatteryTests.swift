@@ -4,27 +4,6 @@ import PotentialTesting
 import Potentials
 import Testing
 
-/// The checks `PhysicsChecks.all` runs, in order, for a periodic structure and a molecule and
-/// a potential with a cutoff: symmetry and finite-difference forces on each structure, then
-/// stress, supercell and wrapping on the crystal, separated copies of the molecule, the cutoff
-/// dimer and the batch. A check silently dropped from the battery makes this list differ.
-let fullBatteryCheckNames = [
-  "energy invariant and forces, stress equivariant under rotation",
-  "energy, forces and stress invariant under translation",
-  "energy invariant and forces equivariant under permutation of atoms",
-  "forces equal −∂E/∂R (central finite differences)",
-  "energy invariant and forces, stress equivariant under rotation",
-  "energy, forces and stress invariant under translation",
-  "energy invariant and forces equivariant under permutation of atoms",
-  "forces equal −∂E/∂R (central finite differences)",
-  "stress equals (1/V) ∂E/∂ε (central finite differences)",
-  "a 2×2×2 supercell gives eight times the energy",
-  "wrapped and unwrapped positions agree",
-  "two far-apart copies give twice the energy",
-  "energy and forces go smoothly to zero at the cutoff",
-  "a batch equals one structure at a time",
-]
-
 /// The shared physics battery, run on PaiNN in both precisions.
 @Suite struct PhysicsBatteryTests {
   /// Float tolerances for PaiNN: the shared ones with a smaller finite-difference step. A
@@ -44,13 +23,13 @@ let fullBatteryCheckNames = [
     let tolerances = precision == .double ? Tolerances.double : Self.floatTolerances
     let results = try PhysicsChecks.all(
       potential, periodic: Fixtures.silicon, molecule: Fixtures.ethanol, tolerances: tolerances)
-    #expect(results.map(\.check) == fullBatteryCheckNames)
+    #expect(results.map(\.check) == PhysicsChecks.fullBatteryCheckNames)
   }
 
   @Test func gaussianBasisPassesTheBatteryInDouble() throws {
     let potential = PaiNNPotential(model: Fixtures.model(radialBasis: .gaussian), precision: .double)
     let results = try PhysicsChecks.all(potential, periodic: Fixtures.silicon, molecule: Fixtures.ethanol, tolerances: .double)
-    #expect(results.map(\.check) == fullBatteryCheckNames)
+    #expect(results.map(\.check) == PhysicsChecks.fullBatteryCheckNames)
   }
 
   /// Float agrees with Double to Float round-off (relative 1e-5 of the scale of the numbers).

@@ -19,27 +19,6 @@ func bruteForcePairEnergy(_ s: Structure, images: Int, _ phi: (Double, Int, Int)
   return e
 }
 
-/// The checks `PhysicsChecks.all` runs, in order, for a periodic structure and a molecule and
-/// a potential with a cutoff: symmetry and finite-difference forces on each structure, then
-/// stress, supercell and wrapping on the crystal, separated copies of the molecule, the cutoff
-/// dimer and the batch. A check silently dropped from the battery makes this list differ.
-let fullBatteryCheckNames = [
-  "energy invariant and forces, stress equivariant under rotation",
-  "energy, forces and stress invariant under translation",
-  "energy invariant and forces equivariant under permutation of atoms",
-  "forces equal −∂E/∂R (central finite differences)",
-  "energy invariant and forces, stress equivariant under rotation",
-  "energy, forces and stress invariant under translation",
-  "energy invariant and forces equivariant under permutation of atoms",
-  "forces equal −∂E/∂R (central finite differences)",
-  "stress equals (1/V) ∂E/∂ε (central finite differences)",
-  "a 2×2×2 supercell gives eight times the energy",
-  "wrapped and unwrapped positions agree",
-  "two far-apart copies give twice the energy",
-  "energy and forces go smoothly to zero at the cutoff",
-  "a batch equals one structure at a time",
-]
-
 @Suite struct LennardJonesTests {
   let lj = LennardJones()
 
@@ -67,7 +46,7 @@ let fullBatteryCheckNames = [
   @Test func passesThePhysicsBattery() throws {
     let molecule = TestStructures.cluster(18, count: 6, spacing: 3.8)
     let results = try PhysicsChecks.all(lj, periodic: TestStructures.argonCrystal, molecule: molecule, tolerances: .double)
-    #expect(results.map(\.check) == fullBatteryCheckNames)
+    #expect(results.map(\.check) == PhysicsChecks.fullBatteryCheckNames)
   }
 
   @Test func switchIsSmoothAndBounded() {
@@ -128,7 +107,7 @@ let fullBatteryCheckNames = [
   @Test func passesThePhysicsBattery() throws {
     let molecule = TestStructures.cluster(29, count: 7, spacing: 2.6)
     let results = try PhysicsChecks.all(morse, periodic: TestStructures.copperCrystal, molecule: molecule, tolerances: .double)
-    #expect(results.map(\.check) == fullBatteryCheckNames)
+    #expect(results.map(\.check) == PhysicsChecks.fullBatteryCheckNames)
   }
 
   @Test func mixedPairsUseTheirOwnParameters() throws {
