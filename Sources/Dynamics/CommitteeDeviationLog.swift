@@ -41,19 +41,35 @@ public final class CommitteeDeviationLog: Potential, MDObserver {
   ///   - committee: the members' mean drives the dynamics.
   ///   - url: the CSV file; appended to when `append` is true and it exists (a resumed run),
   ///     else started afresh with its header.
-  ///   - append: continue an existing log (the run resumes after the last row's step).
+  ///   - resumeStep: the step a resumed run continues from (its last trajectory frame), or
+  ///     nil for a fresh run. An existing log then keeps its rows up to that step and drops
+  ///     the later ones, which the interrupted run wrote after its last frame and the resumed
+  ///     run writes again (as `MDLog.truncate` does for the MD log).
   ///   - interval: steps between rows.
   ///   - threshold: deviation counted as "uncertain", eV/Å.
   /// - Throws: `PotentialError.failed` when the file cannot be written.
-  public init(committee: CommitteePotential, url: URL, append: Bool = false, interval: Int = 10, threshold: Double = 0.15) throws {
+  public init(
+    committee: CommitteePotential, url: URL, resumingFrom resumeStep: Int? = nil, interval: Int = 10,
+    threshold: Double = 0.15
+  ) throws {
     self.committee = committee
     self.url = url
     self.interval = max(1, interval)
     self.threshold = threshold
     let manager = FileManager.default
-    if !append || !manager.fileExists(atPath: url.path) {
-      let header = "step,max_force_deviation_eV_per_A,mean_force_deviation_eV_per_A,energy_deviation_eV_per_atom\n"
-      guard manager.createFile(atPath: url.path, contents: Data(header.utf8)) else {
+    let header = "step,max_force_deviation_eV_per_A,mean_force_deviation_eV_per_A,energy_deviation_eV_per_atom"
+    if let resumeStep, manager.fileExists(atPath: url.path) {
+      let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map(String.init)
+      let kept = lines.dropFirst().filter { line in
+        Int(line.prefix { $0 != "," }).map { $0 <= resumeStep } ?? true
+      }
+      do {
+        try writeAtomically(Data(([header] + kept).map { $0 + "\n" }.joined().utf8), to: url)
+      } catch {
+        throw PotentialError.failed("cannot rewrite \(url.path) to resume after step \(resumeStep): \(error)")
+      }
+    } else {
+      guard manager.createFile(atPath: url.path, contents: Data((header + "\n").utf8)) else {
         throw PotentialError.failed("cannot write \(url.path); check that its folder exists and is writable")
       }
     }

@@ -60,12 +60,22 @@ import Testing
 
     // A resumed run from step 4 appends from step 6 on, without repeating step 4: its first
     // evaluation (`prepare` at step 4) is not shown to the observers.
-    let resumed = try CommitteeDeviationLog(committee: committee, url: url, append: true, interval: 2)
+    let resumed = try CommitteeDeviationLog(committee: committee, url: url, resumingFrom: 4, interval: 2)
     _ = try resumed.compute([structures[4]], .energyAndForces)
     _ = try evaluateAndObserve(resumed, structures[0], step: 5)
     _ = try evaluateAndObserve(resumed, structures[1], step: 6)
-    let steps = try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] }
-    #expect(steps == ["0", "2", "4", "6"])
+    func steps() throws -> [Substring] {
+      try String(contentsOf: url, encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: ",")[0] }
+    }
+    #expect(try steps() == ["0", "2", "4", "6"])
+
+    // A run interrupted after rows beyond its last trajectory frame (here frame 2) resumes from
+    // that frame: the later rows are dropped and written again, so no step appears twice.
+    let again = try CommitteeDeviationLog(committee: committee, url: url, resumingFrom: 2, interval: 2)
+    _ = try again.compute([structures[2]], .energyAndForces)
+    _ = try evaluateAndObserve(again, structures[3], step: 3)
+    _ = try evaluateAndObserve(again, structures[4], step: 4)
+    #expect(try steps() == ["0", "2", "4"])
   }
 
   @Test func aStateTheLogDidNotEvaluateIsRefused() throws {

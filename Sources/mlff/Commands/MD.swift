@@ -139,7 +139,7 @@ extension MLFF {
         } ?? 0)
         let log = try CommitteeDeviationLog(
           committee: committee, url: trajectory.deletingPathExtension().appendingPathExtension("committee.csv"),
-          append: resumedStep > 0, interval: logEvery)
+          resumingFrom: resumedStep > 0 ? resumedStep : nil, interval: logEvery)
         committeeLog = log
         driver = log
       }
