@@ -40,8 +40,14 @@ public final class AtomicFile {
   public func commit() throws(AtomicFileError) {
     precondition(!isCommitted, "\(destination.path) was already committed")
     if let handle = FileHandle(forUpdatingAtPath: temporaryURL.path) {
-      try? handle.synchronize()
-      try? handle.close()
+      do {
+        try handle.synchronize()
+        try handle.close()
+      } catch {
+        // A file that may not have reached the disk must not replace the old one.
+        discard()
+        throw AtomicFileError(path: destination.path, reason: "the new file could not be flushed to disk (\(error.localizedDescription))")
+      }
     }
     if rename(temporaryURL.path, destination.path) != 0 {
       let reason = String(cString: strerror(errno))
