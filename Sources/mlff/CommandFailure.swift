@@ -12,7 +12,6 @@ import Foundation
 struct CommandFailure: Error, CustomStringConvertible {
   var description: String
   init(_ description: String) { self.description = description }
-  init(description: String) { self.description = description }
 }
 
 /// Refuses a structure file that holds no frames, naming it and saying what to give instead.

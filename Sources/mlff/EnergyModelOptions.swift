@@ -104,8 +104,12 @@ enum AnalyticPotential: String, CaseIterable, ExpressibleByArgument {
 
 /// Refuses structures with elements the potential does not know, naming them and the frame.
 /// - Parameter firstFrame: the file's frame index of `structures[0]`.
-func checkElements(_ structures: [Structure], supportedBy potential: any Potential, file: String, firstFrame: Int = 0) throws {
+func checkElements(
+  _ structures: [Structure], supportedBy potential: any Potential, file: String, firstFrame: Int = 0,
+  named name: String = "the potential", advice: String? = nil
+) throws {
   do { try potential.requireSupport(structures, firstIndex: firstFrame) } catch {
-    throw CommandFailure(description: error.describing(structure: { "\(file), frame \($0) (0-based)" }, potential: "the potential"))
+    let message = error.describing(structure: { "\(file), frame \($0) (0-based)" }, potential: name)
+    throw CommandFailure(advice.map { "\(message). \($0)" } ?? message)
   }
 }

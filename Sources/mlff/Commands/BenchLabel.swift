@@ -27,9 +27,9 @@ extension MLFF.Bench {
     var python: String?
 
     func validate() throws {
-      guard structures >= 1 else { throw CommandFailure("--structures must be at least 1, got \(structures)") }
+      guard structures >= 1 else { throw ValidationError("--structures must be at least 1, got \(structures)") }
       guard workers.values.allSatisfy({ $0 >= 1 }) else {
-        throw CommandFailure("--workers takes positive worker counts separated by commas, e.g. 1,2; got '\(workers.defaultValueDescription)'")
+        throw ValidationError("--workers takes positive worker counts separated by commas, e.g. 1,2; got '\(workers.defaultValueDescription)'")
       }
     }
 

@@ -84,7 +84,7 @@ extension MLFF.Bench {
       func steps(until last: Int, observers: [any MDObserver]) throws {
         if case .potentialFailed(let error, let step) = try runMolecularDynamics(
           &state, integrator: integrator, potential: potential, until: last, observers: observers) {
-          throw CommandFailure(description: "\(structure.count)-atom system, step \(step): \(error)")
+          throw CommandFailure("\(structure.count)-atom system, step \(step): \(error)")
         }
       }
       try steps(until: state.step + 2, observers: [])

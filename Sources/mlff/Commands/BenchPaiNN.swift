@@ -61,10 +61,10 @@ extension MLFF.Bench {
         try model.write(to: modelURL, dtype: .f32)
         let potential = PaiNNPotential(model: model, precision: .float)
         var mine: [Double] = [], tensor: [Double] = []
-        let trainable = PaiNNTrainable<Float>(model)
+        let trainable = engine == .tensor ? PaiNNTrainable<Float>(model) : nil
         for (_, structure) in cases {
           mine.append(try medianTime { _ = try potential.compute([structure], .energyAndForces) })
-          if engine == .tensor {
+          if let trainable {
             tensor.append(try medianTime { _ = trainable.forward(try trainable.batch([structure]), .energyAndForces, createGraph: false) })
           }
         }

@@ -135,7 +135,7 @@ extension MLFF {
         print("speed-up over the teacher: " + (summary.speedup.map { String(format: "%.1f×", $0) } ?? "—"))
       } catch {
         let message = (error as? DistillConfigurationError)?.description ?? describeDistillFailure(error)
-        throw CommandFailure(description: message + "\nThe run folder \(output) keeps everything finished so far; fix this and run the same command again to continue.")
+        throw CommandFailure(message + "\nThe run folder \(output) keeps everything finished so far; fix this and run the same command again to continue.")
       }
     }
   }

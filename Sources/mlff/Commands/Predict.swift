@@ -37,8 +37,7 @@ extension MLFF {
       let potential = try student.load()
       let options = keys.extxyz
       let reader = try ExtXYZReader(url: URL(fileURLWithPath: input))
-      let file = try AtomicFile(destination: URL(fileURLWithPath: output))
-      let sink = try ExtXYZWriter(url: file.temporaryURL, options: options)
+      let sink = try ExtXYZFileSink(url: URL(fileURLWithPath: output), options: options)
       let progressLine = progress.showsProgress ? ProgressLine(label: "predict", total: nil, unit: "frames") : nil
       var frame = 0
       var batch: [Structure] = []
@@ -56,21 +55,18 @@ extension MLFF {
         batch.removeAll(keepingCapacity: true)
       }
       while let s = try reader.next() {
-        do { try potential.requireSupport([s], firstIndex: frame) } catch {
-          let message = error.describing(structure: { "\(input), frame \($0)" }, potential: "the model \(model)")
-          throw CommandFailure("\(message). Use a model trained on these elements or remove those frames")
-        }
+        try checkElements(
+          [s], supportedBy: potential, file: input, firstFrame: frame, named: "the model \(model)",
+          advice: "Use a model trained on these elements or remove those frames")
         batch.append(s)
         frame += 1
         if batch.count >= batchSize { try flush() }
       }
       try flush()
       try requireFrames(frame, in: input)
-      try sink.synchronize()
-      try sink.close()
-      try file.commit()
+      try sink.finish()
       progressLine?.finish()
-      print("wrote \(frame) frame(s) with energy, forces\(frame > 0 ? " and stress (periodic frames)" : "") to \(output)")
+      print("wrote \(frame) frame(s) with energy, forces and stress (periodic frames) to \(output)")
     }
   }
 }
