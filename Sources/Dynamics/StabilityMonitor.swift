@@ -44,14 +44,7 @@ public enum StabilityViolation: Sendable, Hashable, CustomStringConvertible {
   /// Energy, a position, velocity or force became NaN or infinite.
   case nonFinite
 
-  /// Short machine-readable kind: "bond", "temperature", "non-finite" (`MDFailureKind`'s raw values).
-  public var kind: String {
-    switch self {
-    case .bond: return "bond"
-    case .temperature: return "temperature"
-    case .nonFinite: return "non-finite"
-    }
-  }
+  // Its machine-readable kind is `MDFailureKind(violation)`.
 
   public var description: String {
     switch self {
