@@ -127,10 +127,15 @@ def main(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     serve_parser = sub.add_parser("serve", help="load a teacher and answer requests")
     serve_parser.add_argument("--model", required=True,
-                              help="emt, lj, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, or module:function")
+                              help="emt, lj, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, gfn2-xtb, gfn1-xtb, or module:function")
     serve_parser.add_argument("--device", default=None, help="cpu or cuda (default: the teacher's choice)")
     serve_parser.add_argument("--threads", type=int, default=None, help="CPU threads for the teacher")
     sub.add_parser("list", help="print the named teachers")
+    sub.add_parser("conformers", add_help=False,
+                   help="3D conformers of SMILES (RDKit ETKDG + MMFF); see mlff_teacher/conformers.py")
+    if argv[:1] == ["conformers"]:
+        from . import conformers
+        return conformers.main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "list":
         from . import teachers

@@ -90,3 +90,9 @@ class _Slow(EMT):
 def slow():
     """EMT that takes 50 ms per structure, so a labelling job can be killed midway."""
     return _Slow()
+
+
+def xtb_three_scf_cycles():
+    """GFN2-xTB allowed only three SCF cycles: every structure fails to converge."""
+    from mlff_teacher.teachers import xtb_calculator
+    return xtb_calculator("GFN2-xTB", max_iterations=3)
