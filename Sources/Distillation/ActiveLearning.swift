@@ -84,6 +84,7 @@ extension DistillRun {
           job.showsProgress = verbose
           job.log = log
           job.provenance = ["active_learning_round": String(round)]
+          job.quality = configuration.label.quality
           do {
             try job.run(pool: teacher())
           } catch let error as DistillConfigurationError where !FileManager.default.fileExists(atPath: labels.path) {

@@ -9,7 +9,7 @@ import Foundation
 public struct DistillConfiguration: Codable, Sendable, Hashable {
   /// Teacher name (`emt`, `chgnet`, `sevennet-0`, …) or `module:function`.
   public var teacher: String = "emt"
-  /// The seed structures (extxyz).
+  /// The seed structures (extxyz); may be empty when `[sample]` gives SMILES.
   public var structures: String = ""
   /// Python interpreter for the teacher workers; empty: `.venv/bin/python` or `$MLFF_PYTHON`.
   public var python: String = ""
@@ -26,6 +26,12 @@ public struct DistillConfiguration: Codable, Sendable, Hashable {
 
   /// Stage 1: candidates from the seeds.
   public struct Sample: Codable, Sendable, Hashable {
+    /// Molecules as SMILES whose conformers are seeds too (after those of `structures`).
+    public var smiles: [String] = []
+    /// A file of molecules, one `SMILES name` per line, whose conformers are seeds too.
+    public var smilesFile: String = ""
+    /// Conformers per SMILES (RDKit ETKDG, relaxed with MMFF).
+    public var conformers: Int = 10
     /// Candidates made by rattling and straining the seeds.
     public var count: Int = 200
     /// Gaussian displacement σ, Å.
@@ -55,6 +61,8 @@ public struct DistillConfiguration: Codable, Sendable, Hashable {
     public var timeout: Double = 600
     /// Device the teacher runs on (`cpu`, `cuda`, …); empty: the teacher's own choice.
     public var device: String = ""
+    /// The label quality checks (`[label.quality]`): max force, closest approach, energy outliers.
+    public var quality = LabelQualityCriteria()
     public init() {}
   }
 
@@ -147,6 +155,7 @@ public struct DistillConfiguration: Codable, Sendable, Hashable {
 
 extension DistillConfiguration.Sample {
   enum CodingKeys: String, CodingKey {
+    case smiles, smilesFile = "smiles_file", conformers
     case count, rattle, strain, rotate, supercell
     case mdTemperatures = "md_temperatures", mdSteps = "md_steps", mdInterval = "md_interval"
     case mdTimestep = "md_timestep"

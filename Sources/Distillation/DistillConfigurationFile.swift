@@ -105,13 +105,17 @@ extension DistillConfiguration {
     case is Bool.Type: return "true or false"
     case is String.Type: return "a string in quotes"
     case is [Double].Type, is [Int].Type: return "a list of numbers, e.g. [300, 600]"
+    case is [String].Type: return "a list of strings, e.g. [\"CCO\", \"O\"]"
     default: return "of type \(type)"
     }
   }
 
   /// Why these settings cannot run, in words a user can act on; nil when they can.
   public var problem: String? {
-    if structures.isEmpty { return "no seed structures: give --structures FILE (extxyz) or `structures = \"…\"` in the configuration" }
+    if structures.isEmpty && sample.smiles.isEmpty && sample.smilesFile.isEmpty {
+      return "no seed structures: give a seed file (extxyz) as the first argument or `structures = \"…\"` in the configuration, or molecules as `[sample] smiles = [\"CCO\"]` / `smiles_file = \"mols.smi\"` (--smiles, --smiles-file)"
+    }
+    if sample.conformers < 1 { return "sample.conformers must be at least 1, got \(sample.conformers)" }
     if teacher.isEmpty { return "no teacher: give --teacher NAME (emt, chgnet, sevennet-0, … or module:function)" }
     if sample.count < 0 { return "sample.count must be ≥ 0, got \(sample.count)" }
     if !(sample.rattle >= 0) { return "sample.rattle must be ≥ 0 Å, got \(sample.rattle)" }
@@ -120,6 +124,7 @@ extension DistillConfiguration {
     if validate.supercell.count != 3 || validate.supercell.contains(where: { $0 < 1 }) { return "validate.supercell must be three positive integers, got \(validate.supercell)" }
     if label.workers < 1 { return "label.workers must be at least 1, got \(label.workers)" }
     if !(label.timeout > 0) { return "label.timeout must be positive seconds, got \(label.timeout)" }
+    if let problem = label.quality.problem { return "label.quality.\(problem)" }
     if PaiNNPreset(rawValue: train.preset) == nil {
       return "train.preset must be one of \(PaiNNPreset.allCases.map(\.rawValue).joined(separator: ", ")), got '\(train.preset)'"
     }

@@ -130,6 +130,14 @@ extension DistillRun {
     if let failed = dataset.metadata.provenance["structures_failed"], failed != "0" {
       rows.append(("Candidates the teacher failed on", "\(failed) (left out; see data.h5.failed.jsonl)"))
     }
+    if let rejected = dataset.metadata.provenance["structures_rejected"] {
+      let counts = LabelQualityCheck.allCases.compactMap { check -> String? in
+        let n = dataset.metadata.provenance["structures_rejected_\(check.rawValue)"] ?? "0"
+        return n == "0" ? nil : "\(n) \(check.rawValue)"
+      }
+      rows.append(("Labels rejected by the quality checks", rejected == "0" ? "none (\(dataset.metadata.provenance["label_quality"] ?? ""))"
+        : "\(rejected): \(counts.joined(separator: ", ")) (left out; see data.h5.failed.jsonl)"))
+    }
     if let splits = dataset.splits {
       rows.append(("Train / validation / test", "\(splits.train.count) / \(splits.validation.count) / \(splits.test.count)"))
     }

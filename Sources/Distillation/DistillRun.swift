@@ -132,20 +132,64 @@ public final class DistillRun {
 
   deinit { teacherPool?.close() }
 
-  /// The seed structures, checked.
+  /// Where the seeds come from: the seed file, then the conformers of the SMILES.
+  func candidateSources() throws -> [any CandidateSource] {
+    var sources: [any CandidateSource] = []
+    if !configuration.structures.isEmpty {
+      let url = URL(fileURLWithPath: configuration.structures)
+      guard FileManager.default.fileExists(atPath: url.path) else {
+        throw DistillConfigurationError("the seed file \(url.path) does not exist; give --structures FILE")
+      }
+      sources.append(StructureFileSource(url: url))
+    }
+    let s = configuration.sample
+    var molecules = s.smiles.enumerated().map { SMILESEntry(smiles: $1, location: "[sample] smiles[\($0)]") }
+    if !s.smilesFile.isEmpty {
+      do { molecules += try readSMILESList(URL(fileURLWithPath: s.smilesFile)) } catch let error as SMILESListError {
+        throw DistillConfigurationError(error.description)
+      }
+    }
+    if !molecules.isEmpty {
+      sources.append(SMILESConformerSource(
+        molecules: molecules, conformersPerMolecule: s.conformers, seed: configuration.seed,
+        python: configuration.python.isEmpty ? nil : configuration.python))
+    }
+    return sources
+  }
+
+  /// The seed structures, checked: those of the seed file, then the conformers of the SMILES
+  /// (made once and kept in `conformers.xyz`, so every stage starts from the same ones).
   func seeds() throws -> [Structure] {
-    let url = URL(fileURLWithPath: configuration.structures)
-    guard FileManager.default.fileExists(atPath: url.path) else {
-      throw DistillConfigurationError("the seed file \(url.path) does not exist; give --structures FILE")
-    }
-    let seeds = try ExtXYZ.read(url)
-    guard !seeds.isEmpty else {
-      throw DistillConfigurationError("the seed file \(url.path) holds no structures; give at least one seed in extxyz")
-    }
-    if let k = seeds.firstIndex(where: { $0.count == 0 }) {
-      throw DistillConfigurationError("\(url.path), frame \(k) (0-based) has no atoms; remove it")
+    var seeds: [Structure] = []
+    for source in try candidateSources() {
+      if source is SMILESConformerSource, FileManager.default.fileExists(atPath: paths.conformers.path) {
+        seeds += try ExtXYZ.read(paths.conformers)
+        continue
+      }
+      let structures: [Structure]
+      do { structures = try source.structures() } catch let error as SMILESListError {
+        throw DistillConfigurationError(error.description)
+      }
+      if source is SMILESConformerSource {
+        try ExtXYZ.write(structures, to: paths.conformers)
+        if verbose { log("embedded \(structures.count) conformers of \(source.description) into \(paths.conformers.path)") }
+      }
+      if let file = source as? StructureFileSource {
+        guard !structures.isEmpty else {
+          throw DistillConfigurationError("the seed file \(file.url.path) holds no structures; give at least one seed in extxyz")
+        }
+        if let k = structures.firstIndex(where: { $0.count == 0 }) {
+          throw DistillConfigurationError("\(file.url.path), frame \(k) (0-based) has no atoms; remove it")
+        }
+      }
+      seeds += structures
     }
     return seeds
+  }
+
+  /// Where seed `k` came from, for messages ("mols.smi:3 ('CCO')", "seeds.xyz, frame 2 (0-based)").
+  func seedLocation(_ seeds: [Structure], _ k: Int) -> String {
+    Datasets.seedLocation(seeds[k], fallback: "\(configuration.structures), frame \(k) (0-based)")
   }
 
   /// The dataset of teacher labels.
@@ -189,6 +233,8 @@ public struct DistillPaths: Sendable {
   public init(_ folder: URL) { self.folder = folder }
   /// The resolved settings (TOML).
   public var configuration: URL { folder.appendingPathComponent("distill.toml") }
+  /// The conformers of the SMILES seeds (extxyz), made once.
+  public var conformers: URL { folder.appendingPathComponent("conformers.xyz") }
   /// Stage 1's candidate structures (extxyz).
   public var candidates: URL { folder.appendingPathComponent("candidates.xyz") }
   /// The labelled dataset with its splits (HDF5).

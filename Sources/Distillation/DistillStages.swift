@@ -20,7 +20,7 @@ extension DistillRun {
     }
     do { try teacher().requireSupport(repeated) } catch let error as PotentialError {
       let message = error.describing(
-        structure: { "\(configuration.structures), frame \($0) (0-based)" }, potential: "the teacher '\(configuration.teacher)'")
+        structure: { seedLocation(seeds, $0) }, potential: "the teacher '\(configuration.teacher)'")
       throw DistillConfigurationError("\(message). Remove that seed or choose another teacher")
     }
     var candidates = repeated.map { $0.unlabelled }
@@ -53,12 +53,14 @@ extension DistillRun {
     job.splits = (SplitFractions(train: t.trainFraction, validation: t.validationFraction,
                                  test: 1 - t.trainFraction - t.validationFraction), configuration.seed)
     job.provenance = ["distill_run": folder.path]
+    job.quality = configuration.label.quality
     job.showsProgress = verbose
     job.log = log
     let outcome = try job.run(pool: teacher())
     if verbose {
       log("labelled \(outcome.labelled) of \(outcome.total) candidates with \(configuration.teacher)"
-          + (outcome.failed.isEmpty ? "" : "; \(outcome.failed.count) failed (listed in \(outcome.failuresFile.path)) and are left out"))
+          + (outcome.failed.isEmpty ? "" : "; \(outcome.failed.count) failed (listed in \(outcome.failuresFile.path)) and are left out")
+          + (outcome.rejected.isEmpty ? "" : "; \(outcome.rejected.count) rejected by the label quality checks (listed in \(outcome.failuresFile.path)) and are left out"))
     }
   }
 

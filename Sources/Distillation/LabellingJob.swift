@@ -16,6 +16,13 @@ import Teacher
 /// every structure is done the dataset is written atomically and the journal removed; when
 /// some failed, the dataset holds every success and the journal stays, so a rerun retries
 /// only the failures.
+///
+/// Every label passes the quality checks (`LabelQualityCriteria`, `checkLabels`) before it
+/// enters the dataset. They run when the dataset is written, over every label in the journal
+/// (the energy-outlier check needs the whole set): a rejected label is listed in the failures
+/// file with its check and reason and left out, and the journal stays, so a rerun with other
+/// thresholds judges it again without labelling it again. Datasets merged from shards are not
+/// judged again as a whole; `mlff check merged.h5` shows the merged set's verdicts.
 public struct LabellingJob {
   /// Structures to label (extxyz).
   public var input: URL
@@ -27,6 +34,8 @@ public struct LabellingJob {
   public var splits: (fractions: SplitFractions, seed: UInt64)?
   /// Extra provenance stored in the dataset.
   public var provenance: [String: String] = [:]
+  /// The label quality checks every label passes before it enters the dataset.
+  public var quality = LabelQualityCriteria()
   /// Show a progress line.
   public var showsProgress = true
   /// Where messages go.
@@ -45,6 +54,9 @@ public struct LabellingJob {
     public var labelled: Int
     /// Input frame index → why the teacher failed on it.
     public var failed: [Int: String]
+    /// Input frame index → why the quality checks rejected the teacher's label (kept in the
+    /// journal, left out of the dataset).
+    public var rejected: [Int: LabelRejection]
     /// Labelled before this run (found in the journal).
     public var resumed: Int
     /// The side file listing failures.
@@ -118,13 +130,41 @@ public struct LabellingJob {
     progress?.finish(extra: state.failedCount > 0 ? "failed \(state.failedCount)" : "")
     for warning in state.warnings { log(warning) }
     if let readError = source.error { throw readError }
-    try journal.close()
 
-    let (labelled, failed) = state.snapshot()
-    guard !labelled.isEmpty else {
+    let (everyLabel, failed) = state.snapshot()
+    guard !everyLabel.isEmpty else {
+      try journal.close()
       let first = failed.keys.sorted().first.map { "frame \($0): \(failed[$0]!)" } ?? ""
       throw DistillConfigurationError(
         "the teacher '\(teacherName)' failed on every one of the \(total) structures (first: \(first)); the reasons are listed in \(journal.failuresURL.path). Fix the teacher or the structures and run again")
+    }
+    // The quality checks judge every label the journal holds, this run's and earlier runs', so
+    // a rerun with other thresholds judges again without labelling again.
+    let order = everyLabel.keys.sorted()
+    let verdicts = checkLabels(order.map { everyLabel[$0]! }, criteria: quality).rejections
+    var rejected: [Int: LabelRejection] = [:]
+    for (position, rejection) in verdicts { rejected[order[position]] = rejection }
+    for index in rejected.keys.sorted() {
+      let rejection = rejected[index]!
+      do {
+        try journal.recordFailure(index: index, atoms: everyLabel[index]!.count, reason: rejection.reason, check: rejection.check.rawValue)
+      } catch {
+        log("label: warning: input frame \(index) was rejected (\(rejection.reason)), and writing that to the failures file failed too: \(error)")
+      }
+    }
+    try journal.close()
+    if !rejected.isEmpty {
+      let counts = LabelQualityCheck.allCases.compactMap { check -> String? in
+        let n = rejected.values.filter { $0.check == check }.count
+        return n > 0 ? "\(n) \(check.rawValue)" : nil
+      }
+      log("label: the quality checks rejected \(rejected.count) of \(everyLabel.count) labels (\(counts.joined(separator: ", "))); they are listed in \(journal.failuresURL.path) and left out of the dataset")
+    }
+    let labelled = everyLabel.filter { rejected[$0.key] == nil }
+    guard !labelled.isEmpty else {
+      let first = rejected.keys.sorted().first.map { "frame \($0): \(rejected[$0]!.reason)" } ?? ""
+      throw DistillConfigurationError(
+        "the quality checks rejected every one of the \(everyLabel.count) labels (first: \(first)); the reasons are listed in \(journal.failuresURL.path). The labels stay in \(journal.journalURL.path): change the thresholds (\(quality.summary)) and run again to judge them again without relabelling, or fix the structures")
     }
     let identity = pool.identity
     var info = provenance
@@ -132,6 +172,11 @@ public struct LabellingJob {
     info["input"] = input.path
     info["structures_in_input"] = String(total)
     info["structures_failed"] = String(failed.count)
+    info["structures_rejected"] = String(rejected.count)
+    for check in LabelQualityCheck.allCases {
+      info["structures_rejected_\(check.rawValue)"] = String(rejected.values.filter { $0.check == check }.count)
+    }
+    info["label_quality"] = quality.summary
     let metadata = DatasetMetadata(
       teacher: identity.teacher, teacherVersion: identity.version,
       createdBy: DatasetMetadata.commandLine(), provenance: info)
@@ -139,8 +184,8 @@ public struct LabellingJob {
     var dataset = Dataset(structures: structures, metadata: metadata)
     if let splits { dataset.split(fractions: splits.fractions, seed: splits.seed) }
     try dataset.write(to: output)
-    if failed.isEmpty { journal.removeJournal(keepFailures: false) }
-    return Outcome(total: total, labelled: structures.count, failed: failed,
+    if failed.isEmpty && rejected.isEmpty { journal.removeJournal(keepFailures: false) }
+    return Outcome(total: total, labelled: structures.count, failed: failed, rejected: rejected,
                    resumed: previous.labelled.count, failuresFile: journal.failuresURL,
                    labellingSeconds: labellingSeconds)
   }

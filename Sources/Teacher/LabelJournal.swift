@@ -7,7 +7,10 @@ import Foundation
 ///
 /// - `<output>.journal.xyz`: labelled frames, each with info `mlff_index=<input frame index>`
 ///   and `mlff_teacher=<teacher name>`; energy eV, forces eV/Å, stress eV/Å³ (ASE's keys).
-/// - `<output>.failed.jsonl`: `{"index": i, "atoms": n, "reason": "…"}` per failed structure.
+/// - `<output>.failed.jsonl`: `{"index": i, "atoms": n, "reason": "…"}` per failed structure;
+///   a label that the teacher gave but the quality checks rejected also has `"check": "max_force"`
+///   (or `non_finite`, `overlap`, `energy_outlier`); it stays in the journal, so a rerun with
+///   other thresholds judges it again without labelling it again.
 ///
 /// A journal cut short by a power loss ends in a partial frame; `load` drops it (a frame whose
 /// last line has no newline, or that does not parse) and rewrites the journal without it.
@@ -128,7 +131,14 @@ public final class LabelJournal: @unchecked Sendable {
 
   /// Appends one failure to the side file and flushes it to disk.
   public func recordFailure(index: Int, atoms: Int, reason: String) throws {
-    let entry: [String: Any] = ["index": index, "atoms": atoms, "reason": reason]
+    try recordFailure(index: index, atoms: atoms, reason: reason, check: nil)
+  }
+
+  /// Appends one failure with the quality check that rejected the label (nil for a teacher
+  /// failure) and flushes it to disk.
+  public func recordFailure(index: Int, atoms: Int, reason: String, check: String?) throws {
+    var entry: [String: Any] = ["index": index, "atoms": atoms, "reason": reason]
+    if let check { entry["check"] = check }
     var line = try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys, .withoutEscapingSlashes])
     line.append(UInt8(ascii: "\n"))
     try state.withLock { files in

@@ -87,7 +87,7 @@ public enum PythonInterpreter {
 
   /// The repository's `python` folder (holding `mlff_teacher`) near `interpreter` or the working
   /// directory, so a virtual environment without the package installed can still run it.
-  static func teacherPackageFolder(near interpreter: String) -> String? {
+  public static func teacherPackageFolder(near interpreter: String) -> String? {
     let manager = FileManager.default
     for start in [interpreter, manager.currentDirectoryPath] {
       var folder = URL(fileURLWithPath: start).standardizedFileURL

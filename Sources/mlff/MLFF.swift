@@ -18,7 +18,7 @@ struct MLFF: ParsableCommand {
       Distill.self,
       Sample.self, Label.self, Train.self, Eval.self, MD.self,
       Model.self, Predict.self,
-      Info.self, Convert.self,
+      Info.self, Check.self, Convert.self,
       Bench.self,
     ])
 

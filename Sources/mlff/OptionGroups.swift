@@ -1,5 +1,6 @@
 import ArgumentParser
 import Atomistic
+import Distillation
 import Foundation
 import PaiNN
 import Teacher
@@ -63,6 +64,37 @@ struct TeacherOptions: ParsableArguments {
   /// The worker pool's settings for the teacher `name`.
   func configuration(teacher name: String) -> TeacherConfiguration {
     TeacherConfiguration(model: name, workers: workers, timeout: timeout, python: python, device: device)
+  }
+}
+
+/// The label quality thresholds (`mlff label`, `mlff check`); 0 turns a check off. Defaults are
+/// those of `LabelQualityCriteria` (and of `[label.quality]` in `mlff distill`).
+struct LabelQualityOptions: ParsableArguments {
+  @Option(name: .customLong("max-force"), help: ArgumentHelp("Reject a label whose largest force exceeds this, eV/Å (0: no limit).", valueName: "eV/Å"))
+  var maxForce: Double = LabelQualityCriteria().maxForce
+
+  @Option(name: .customLong("min-distance-fraction"), help: ArgumentHelp("Reject a structure with two atoms closer than this fraction of the sum of their covalent radii (0: no limit).", valueName: "fraction"))
+  var minDistanceFraction: Double = LabelQualityCriteria().minDistanceFraction
+
+  @Option(name: .customLong("max-energy-z"), help: ArgumentHelp("Reject an energy per atom whose robust z-score against the dataset's per-element fit exceeds this (0: no energy check)…", valueName: "z"))
+  var maxEnergyZ: Double = LabelQualityCriteria().maxEnergyZ
+
+  @Option(name: .customLong("min-energy-deviation"), help: ArgumentHelp("…and that lies more than this from the median residual, eV/atom.", valueName: "eV/atom"))
+  var minEnergyDeviation: Double = LabelQualityCriteria().minEnergyDeviation
+
+  var criteria: LabelQualityCriteria {
+    var c = LabelQualityCriteria()
+    c.maxForce = maxForce
+    c.minDistanceFraction = minDistanceFraction
+    c.maxEnergyZ = maxEnergyZ
+    c.minEnergyDeviation = minEnergyDeviation
+    return c
+  }
+
+  func validate() throws {
+    if let problem = criteria.problem {
+      throw ValidationError("--" + problem.replacingOccurrences(of: "_", with: "-"))
+    }
   }
 }
 

@@ -58,6 +58,12 @@ extension MLFF {
     @Option(help: "Candidates sampled from the seeds.")
     var samples: Int?
 
+    @Option(help: ArgumentHelp("A molecule as SMILES whose conformers are seeds (repeat for more; [sample] smiles).", valueName: "smiles"))
+    var smiles: [String] = []
+
+    @Option(name: .customLong("smiles-file"), help: ArgumentHelp("A file of molecules, one 'SMILES name' per line ([sample] smiles_file).", valueName: "file"))
+    var smilesFile: String?
+
     @Option(help: ArgumentHelp("Comma-separated MD validation temperatures, K.", valueName: "K,K,…"))
     var temperatures: CommaSeparated<Double>?
 
@@ -86,6 +92,9 @@ extension MLFF {
         if !c.structures.isEmpty && !c.structures.hasPrefix("/") {
           c.structures = url.deletingLastPathComponent().appendingPathComponent(c.structures).standardizedFileURL.path
         }
+        if !c.sample.smilesFile.isEmpty && !c.sample.smilesFile.hasPrefix("/") {
+          c.sample.smilesFile = url.deletingLastPathComponent().appendingPathComponent(c.sample.smilesFile).standardizedFileURL.path
+        }
       } else if FileManager.default.fileExists(atPath: saved.path) {
         // A rerun without --config continues with the settings the run folder was made with.
         c = try DistillConfiguration.read(saved)
@@ -97,6 +106,8 @@ extension MLFF {
       if let preset { c.train.preset = preset.rawValue }
       if let maxTime { c.train.maxTime = maxTime.text }
       if let samples { c.sample.count = samples }
+      if !smiles.isEmpty { c.sample.smiles = smiles }
+      if let smilesFile { c.sample.smilesFile = URL(fileURLWithPath: smilesFile).standardizedFileURL.path }
       if let workers { c.label.workers = workers }
       if let timeout { c.label.timeout = timeout }
       if let device { c.label.device = device }

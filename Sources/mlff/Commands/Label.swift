@@ -17,7 +17,9 @@ extension MLFF {
 
         If some structures failed, the dataset still holds every success, the journal is kept, the command exits with status 3, and running it again retries only the failed ones.
 
-        Teachers: emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, or module:function for any function that returns an ASE calculator (its folder on PYTHONPATH).
+        Every label passes the quality checks before it enters the dataset: finite numbers, the largest force (--max-force), the closest approach of two atoms relative to their covalent radii (--min-distance-fraction), and energy-per-atom outliers against the dataset's per-element least-squares fit (--max-energy-z, --min-energy-deviation). A rejected label is listed in OUTPUT.failed.jsonl with its check and reason and left out of the dataset; it stays in the journal (exit status 3), so rerunning with other thresholds judges it again without labelling it again. `mlff check DATA.h5` shows the verdicts for any dataset.
+
+        Teachers: emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, gfn2-xtb, gfn1-xtb, or module:function for any function that returns an ASE calculator (its folder on PYTHONPATH).
 
         Example:
           mlff label candidates.xyz --teacher emt --workers 2 -o data.h5
@@ -45,11 +47,14 @@ extension MLFF {
     @Flag(name: .customLong("overwrite"), help: .hidden)
     var overwriteAlias = false
 
+    @OptionGroup(title: "Label quality checks")
+    var quality: LabelQualityOptions
+
     @OptionGroup var progress: ProgressOptions
 
     func validate() throws {
       guard teacherOptions.teacher != nil else {
-        throw ValidationError("say which teacher labels the structures: --teacher emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off or module:function")
+        throw ValidationError("say which teacher labels the structures: --teacher emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, gfn2-xtb, gfn1-xtb or module:function")
       }
     }
 
@@ -90,6 +95,7 @@ extension MLFF {
 
       var job = LabellingJob(input: inputURL, output: outputURL)
       job.properties = propertySet
+      job.quality = quality.criteria
       job.provenance = ["properties": properties.defaultValueDescription]
       job.showsProgress = progress.showsProgress
       let outcome: LabellingJob.Outcome
@@ -97,17 +103,24 @@ extension MLFF {
         throw CommandFailure(error.description)
       }
       let identity = pool.identity
-      if outcome.failed.isEmpty {
+      if outcome.failed.isEmpty && outcome.rejected.isEmpty {
         print("labelled \(outcome.labelled) structures with \(identity.teacher) (\(identity.package) \(identity.version)) into \(output)"
               + String(format: "; labelling took %.3f s", outcome.labellingSeconds))
         return
       }
-      let failed = outcome.failed
-      let first = failed.keys.sorted().prefix(3).map { "  frame \($0): \(failed[$0]!)" }.joined(separator: "\n")
+      var reasons = outcome.failed.mapValues { $0 }
+      for (index, rejection) in outcome.rejected { reasons[index] = rejection.reason }
+      let first = reasons.keys.sorted().prefix(3).map { "  frame \($0): \(reasons[$0]!)" }.joined(separator: "\n")
+      var parts: [String] = []
+      if !outcome.failed.isEmpty { parts.append("\(outcome.failed.count) failed") }
+      if !outcome.rejected.isEmpty { parts.append("\(outcome.rejected.count) rejected by the label quality checks") }
+      var advice: [String] = []
+      if !outcome.failed.isEmpty { advice.append("run the same command again to retry only the failed ones") }
+      if !outcome.rejected.isEmpty { advice.append("rerun with other thresholds (--max-force, --min-distance-fraction, --max-energy-z) to judge the rejected labels again without relabelling them") }
       print("""
-        labelled \(outcome.labelled) of \(outcome.total) structures into \(output); \(failed.count) failed, listed with the reason in \(outcome.failuresFile.path):
-        \(first)\(failed.count > 3 ? "\n  …" : "")
-        The journal \(journal.journalURL.path) is kept: run the same command again to retry only the failed ones.
+        labelled \(outcome.labelled) of \(outcome.total) structures into \(output); \(parts.joined(separator: " and ")), listed with the reason in \(outcome.failuresFile.path):
+        \(first)\(reasons.count > 3 ? "\n  …" : "")
+        The journal \(journal.journalURL.path) is kept: \(advice.joined(separator: "; ")).
         """)
       throw ExitCode(3)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Atomistic
 import Datasets
+import Distillation
 import Dynamics
 import Foundation
 
@@ -12,15 +13,28 @@ extension MLFF {
       discussion: """
         Candidate k is made from seed structure k mod (number of seeds), by, in this order: a supercell (periodic seeds), a random symmetric strain with each component uniform in [-STRAIN, STRAIN] (periodic seeds), a uniformly random rotation (seeds with no periodic direction), and Gaussian displacements of standard deviation RATTLE Å on every coordinate. Labels of the seeds are dropped. Each candidate records mlff_seed_index, mlff_candidate_index and mlff_operation in its info. The same --seed gives the same candidates.
 
+        Seeds come from an extxyz file, from molecules given as SMILES (--smiles, repeated, or --smiles-file with one 'SMILES name' per line, # for comments), or both. For each SMILES, RDKit embeds --conformers conformers with hydrogens (ETKDG) and relaxes them with MMFF; they are the seeds (in the order given). With SMILES and nothing else to do, the conformers themselves are written. RDKit runs in the teacher's Python (scripts/bootstrap --teacher gfn2-xtb installs it).
+
         With --md, short Langevin MD runs from every seed at every --temperatures value, driven by a student (--model), a committee, a teacher (--teacher) or an analytic potential, and writes a snapshot every --md-every steps (unlabelled, wrapped, with md_temperature, md_step and seed_index in its info). A run that turns unstable stops early.
 
         Examples:
           mlff sample seeds.xyz --rattle 0.05 --strain 0.02 -n 200 -o candidates.xyz
           mlff sample seeds.xyz --md --teacher emt --temperatures 300,900 -o md.xyz
+          mlff sample --smiles "CC(=O)Oc1ccccc1C(=O)O" --conformers 10 --rattle 0.05 --rotate -n 100 -o aspirin.xyz
+          mlff sample --smiles-file mols.smi --conformers 4 --md --teacher gfn2-xtb --temperatures 300,600 -o md.xyz
         """)
 
-    @Argument(help: "Seed structures (extxyz).")
-    var seeds: String
+    @Argument(help: "Seed structures (extxyz); optional with --smiles or --smiles-file.")
+    var seeds: String?
+
+    @Option(help: ArgumentHelp("A molecule as SMILES whose conformers are seeds (repeat for more).", valueName: "smiles"))
+    var smiles: [String] = []
+
+    @Option(name: .customLong("smiles-file"), help: ArgumentHelp("A file of molecules, one 'SMILES name' per line, whose conformers are seeds.", valueName: "file"))
+    var smilesFile: String?
+
+    @Option(help: "Conformers embedded per SMILES (RDKit ETKDG, relaxed with MMFF).")
+    var conformers: Int = 10
 
     /// Words after the input: refused in `validate()` with an explanation.
     @Argument(help: .hidden)
@@ -77,8 +91,15 @@ extension MLFF {
     /// Steps between snapshots: `--md-every`, or the older `--md-interval`.
     var snapshotEvery: Int { mdIntervalAlias ?? mdEvery }
 
+    /// True when some seeds come from SMILES.
+    var hasSMILES: Bool { !smiles.isEmpty || smilesFile != nil }
+
     func validate() throws {
-      try energyModel.validate(input: seeds, extra: unexpected)
+      guard seeds != nil || hasSMILES else {
+        throw ValidationError("give the seeds: an extxyz file, --smiles SMILES or --smiles-file FILE")
+      }
+      guard conformers >= 1 else { throw ValidationError("--conformers must be at least 1, got \(conformers)") }
+      try energyModel.validate(input: seeds ?? "--smiles", extra: unexpected)
       guard n >= 0 else { throw ValidationError("-n must be zero or more, got \(n)") }
       if let rattle, !(rattle >= 0 && rattle.isFinite) {
         throw ValidationError("--rattle must be a non-negative length in Å, e.g. --rattle 0.05; got \(rattle)")
@@ -100,15 +121,49 @@ extension MLFF {
         guard timestep > 0 && timestep <= 10 else { throw ValidationError("--timestep must be in (0, 10] fs, got \(timestep)") }
         return
       }
-      if rattle == nil && strain == nil && !rotate && supercell == nil {
+      if rattle == nil && strain == nil && !rotate && supercell == nil && !hasSMILES {
         throw ValidationError("nothing to do: give at least one of --rattle, --strain, --rotate, --supercell (or --md)")
       }
     }
 
+    /// Where the seeds come from, in order: the file, then the SMILES of --smiles, then those of
+    /// --smiles-file.
+    func sources() throws -> [any CandidateSource] {
+      var sources: [any CandidateSource] = []
+      if let seeds { sources.append(StructureFileSource(url: URL(fileURLWithPath: seeds))) }
+      var molecules = smiles.map { SMILESEntry(smiles: $0, location: "--smiles") }
+      do {
+        if let smilesFile { molecules += try readSMILESList(URL(fileURLWithPath: smilesFile)) }
+      } catch let error as SMILESListError { throw CommandFailure(error.description) }
+      if !molecules.isEmpty {
+        sources.append(SMILESConformerSource(molecules: molecules, conformersPerMolecule: conformers, seed: seed,
+                                             python: energyModel.teacherOptions.python))
+      }
+      return sources
+    }
+
+    /// The seed structures of every source.
+    func seedStructures() throws -> [Structure] {
+      var all: [Structure] = []
+      for source in try sources() {
+        let structures: [Structure]
+        do { structures = try source.structures() } catch let error as SMILESListError {
+          throw CommandFailure(error.description)
+        }
+        if let seeds, source is StructureFileSource { try requireFrames(structures.count, in: seeds) }
+        all += structures
+      }
+      return all
+    }
+
     func run() throws {
       if md { return try runMD() }
-      let seedStructures = try ExtXYZ.read(URL(fileURLWithPath: seeds))
-      try requireFrames(seedStructures.count, in: seeds)
+      let seedStructures = try seedStructures()
+      if hasSMILES && rattle == nil && strain == nil && !rotate && supercell == nil {
+        try ExtXYZ.write(seedStructures, to: URL(fileURLWithPath: output))
+        print("wrote \(seedStructures.count) seed structures (conformers of the SMILES\(seeds == nil ? "" : " and the frames of \(seeds!)")) to \(output)")
+        return
+      }
       let options = SamplingOptions(count: n, rattle: rattle, strain: strain, rotate: rotate, supercell: supercell?.values, seed: seed)
       let candidates = try sampleCandidates(from: seedStructures, options: options)
       try ExtXYZ.write(candidates, to: URL(fileURLWithPath: output))
@@ -123,11 +178,15 @@ extension MLFF {
 
     /// `--md`: snapshots of short Langevin runs from every seed at every temperature.
     func runMD() throws {
-      let seedStructures = try ExtXYZ.read(URL(fileURLWithPath: seeds))
-      try requireFrames(seedStructures.count, in: seeds)
+      let seedStructures = try seedStructures()
       let (potential, pool) = try energyModel.make()
       defer { pool?.close() }
-      try checkElements(seedStructures, supportedBy: potential, file: seeds)
+      do { try potential.requireSupport(seedStructures) } catch {
+        let message = error.describing(
+          structure: { seedLocation(seedStructures[$0], fallback: "\(seeds ?? "the seeds"), frame \($0) (0-based)") },
+          potential: "the potential")
+        throw CommandFailure(message)
+      }
       let sampler = MDSampler(
         temperatures: temperatures.values, steps: mdSteps, equilibrationSteps: mdEquilibration,
         interval: snapshotEvery, timestep: timestep, seed: seed)
