@@ -35,7 +35,7 @@ struct ModelOptions: ParsableArguments {
 struct TeacherOptions: ParsableArguments {
   /// The help texts, shared with `mlff distill`, whose teacher options override a settings file.
   static let teacherHelp = ArgumentHelp(
-    "Teacher: emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, or module:function for any function that returns an ASE calculator (its folder on PYTHONPATH).",
+    "Teacher: emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, gfn2-xtb, gfn1-xtb, or module:function for any function that returns an ASE calculator (its folder on PYTHONPATH).",
     valueName: "name")
   static let workersHelp: ArgumentHelp = "Teacher worker processes, each with its own copy of the teacher."
   static let timeoutHelp: ArgumentHelp = "Seconds one structure may take before its worker is killed and the structure marked failed."

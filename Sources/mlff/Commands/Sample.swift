@@ -184,8 +184,8 @@ extension MLFF {
       do { try potential.requireSupport(seedStructures) } catch {
         let message = error.describing(
           structure: { seedLocation(seedStructures[$0], fallback: "\(seeds ?? "the seeds"), frame \($0) (0-based)") },
-          potential: "the potential")
-        throw CommandFailure(message)
+          potential: energyModel.teacherOptions.teacher.map { "the teacher '\($0)'" } ?? "the potential")
+        throw CommandFailure(message + ". Remove that molecule or choose another teacher")
       }
       let sampler = MDSampler(
         temperatures: temperatures.values, steps: mdSteps, equilibrationSteps: mdEquilibration,
