@@ -198,12 +198,20 @@ public struct LabellingJob {
   static func settle(index: Int, structure: Structure, outcome: Result<Results, any Error>,
                      teacher: String, journal: some LabelRecording, state: LabelState) {
     let reason: String
+    var check: String? = nil
     switch outcome {
     case .success(let results):
       var labelled = structure.unlabelled
       labelled.energy = results.energy
       labelled.forces = results.forces
       labelled.stress = results.stress
+      // A NaN or infinity cannot be written to (or read back from) the journal: it fails here,
+      // before the journal, and is tried again on a rerun.
+      if let rejection = judgeLabel(measureLabel(labelled), structure: labelled, criteria: .finiteOnly) {
+        reason = rejection.reason
+        check = rejection.check.rawValue
+        break
+      }
       do {
         try journal.record(labelled, index: index, teacher: teacher)
         state.add(index, labelled)
@@ -216,7 +224,7 @@ public struct LabellingJob {
     }
     state.fail(index, reason)
     do {
-      try journal.recordFailure(index: index, atoms: structure.count, reason: reason)
+      try journal.recordFailure(index: index, atoms: structure.count, reason: reason, check: check)
     } catch {
       state.warn("label: warning: input frame \(index) failed (\(reason)), and writing that to the failures file failed too: \(error); it is still counted as failed and labelled again on the next run")
     }
@@ -253,6 +261,15 @@ protocol LabelRecording {
   func record(_ structure: Structure, index: Int, teacher: String) throws
   /// Appends one failure with its reason or throws.
   func recordFailure(index: Int, atoms: Int, reason: String) throws
+  /// Appends one failure with its reason and the quality check that rejected the label (nil
+  /// for a teacher failure) or throws.
+  func recordFailure(index: Int, atoms: Int, reason: String, check: String?) throws
+}
+
+extension LabelRecording {
+  func recordFailure(index: Int, atoms: Int, reason: String, check: String?) throws {
+    try recordFailure(index: index, atoms: atoms, reason: reason)
+  }
 }
 
 extension LabelJournal: LabelRecording {}

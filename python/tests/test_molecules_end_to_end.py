@@ -97,7 +97,7 @@ def test_mlff_check_reports_planted_problems_of_an_extxyz_file(tmp_path):
         atoms.info["energy"] = -240.0 + rng.normal(0, 0.01)
         atoms.arrays["forces"] = rng.normal(0, 0.5, (5, 3))
         frames.append(atoms)
-    frames[2].info["energy"] = float("nan")
+    frames[2].arrays["forces"][0] = [0, 0, 2e6]
     frames[4].arrays["forces"][3] = [900, 0, 0]
     frames[6].positions[1] = frames[6].positions[0] + [0.3, 0, 0]
     frames[8].info["energy"] += 25
@@ -112,11 +112,18 @@ def test_mlff_check_reports_planted_problems_of_an_extxyz_file(tmp_path):
     assert done.returncode == 3, done.stderr
     report = json.loads(done.stdout)
     assert {(r["frame"], r["check"]) for r in report["rejected"]} == {
-        (2, "non_finite"), (4, "max_force"), (6, "overlap"), (8, "energy_outlier")}
+        (2, "max_force"), (4, "max_force"), (6, "overlap"), (8, "energy_outlier")}
     rows = {row["check"]: row for row in report["checks"]}
-    assert rows["max_force"]["worst"] == pytest.approx(900, abs=1e-6) and rows["max_force"]["worst_frame"] == 4
+    assert rows["max_force"]["worst"] == pytest.approx(2e6) and rows["max_force"]["worst_frame"] == 2
+    assert rows["max_force"]["rejected"] == 2 and rows["overlap"]["worst_frame"] == 6
     done = mlff("check", path)
     assert "frame 8: label quality: the energy per atom is +5" in done.stdout
+    # A file holding a NaN label is refused by the reader itself, naming frame and line.
+    text = path.read_text().splitlines()
+    text[1] = text[1].replace(text[1].split("energy=")[1].split()[0], "nan")
+    path.write_text("\n".join(text) + "\n")
+    done = mlff("check", path)
+    assert done.returncode == 1 and "frame 0" in done.stderr and "nan" in done.stderr
 
 
 def test_an_invalid_smiles_names_it_and_its_line(tmp_path):

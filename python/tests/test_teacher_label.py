@@ -106,6 +106,23 @@ def test_failed_structures_go_to_the_side_file_and_the_rest_is_kept(tmp_path):
     assert f"{len(frames) - len(bad)} of {len(frames)} structures already labelled" in rerun.stderr
 
 
+
+def test_a_nan_label_fails_before_the_journal_and_the_rest_is_kept(tmp_path):
+    """A teacher that returns NaN: the label is rejected (check non_finite) before it is
+    journalled, so the journal stays readable and a rerun resumes from every good label."""
+    frames = make_input(tmp_path / "in.xyz")
+    bad = [k for k, a in enumerate(frames) if len(a) == 3]
+    run = label(tmp_path / "in.xyz", tmp_path / "data.h5", teacher="faulty_teachers:not_a_number")
+    assert run.returncode == 3, run.stderr
+    entries = [json.loads(line) for line in (tmp_path / "data.h5.failed.jsonl").read_text().splitlines()]
+    assert sorted(e["index"] for e in entries) == bad
+    assert all(e["check"] == "non_finite" and "not finite" in e["reason"] for e in entries)
+    check_equals_emt(read_dataset(tmp_path / "data.h5"), [a for k, a in enumerate(frames) if k not in bad])
+    rerun = label(tmp_path / "in.xyz", tmp_path / "data.h5", teacher="faulty_teachers:not_a_number")
+    assert rerun.returncode == 3
+    assert f"{len(frames) - len(bad)} of {len(frames)} structures already labelled" in rerun.stderr
+    assert "dropped a partial frame" not in rerun.stderr
+
 def worker_pids(parent):
     try:
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(parent)], capture_output=True, text=True).stdout

@@ -96,3 +96,17 @@ def xtb_three_scf_cycles():
     """GFN2-xTB allowed only three SCF cycles: every structure fails to converge."""
     from mlff_teacher.teachers import xtb_calculator
     return xtb_calculator("GFN2-xTB", max_iterations=3)
+
+
+class _NotANumber(EMT):
+    """EMT, except that 3-atom structures get a NaN energy and an infinite force."""
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=None):
+        super().calculate(atoms, properties, system_changes or [])
+        if atoms is not None and len(atoms) == TRIGGER_ATOMS:
+            self.results["energy"] = float("nan")
+            self.results["forces"][0, 0] = float("inf")
+
+
+def not_a_number():
+    return _NotANumber()
