@@ -162,15 +162,18 @@ public final class DistillRun {
   func seeds() throws -> [Structure] {
     var seeds: [Structure] = []
     for source in try candidateSources() {
-      if source is SMILESConformerSource, FileManager.default.fileExists(atPath: paths.conformers.path) {
-        seeds += try ExtXYZ.read(paths.conformers)
+      if let smiles = source as? SMILESConformerSource, let kept = try keptConformers(of: smiles) {
+        seeds += kept
         continue
       }
-      let structures: [Structure]
+      var structures: [Structure]
       do { structures = try source.structures() } catch let error as SMILESListError {
         throw DistillConfigurationError(error.description)
       }
-      if source is SMILESConformerSource {
+      if let smiles = source as? SMILESConformerSource {
+        for k in structures.indices {
+          structures[k].info[Self.conformerRequestKey] = .string(smiles.request)
+        }
         try ExtXYZ.write(structures, to: paths.conformers)
         if verbose { log("embedded \(structures.count) conformers of \(source.description) into \(paths.conformers.path)") }
       }
@@ -185,6 +188,18 @@ public final class DistillRun {
       seeds += structures
     }
     return seeds
+  }
+
+  /// Info key of the kept conformers saying which request made them.
+  static let conformerRequestKey = "mlff_conformer_request"
+
+  /// The conformers kept in `conformers.xyz` when they were made by this very request (same
+  /// SMILES, conformer count and seed); nil when there are none or they are of another request.
+  private func keptConformers(of source: SMILESConformerSource) throws -> [Structure]? {
+    guard FileManager.default.fileExists(atPath: paths.conformers.path) else { return nil }
+    let kept = try ExtXYZ.read(paths.conformers)
+    guard !kept.isEmpty, kept.allSatisfy({ $0.info[Self.conformerRequestKey] == .string(source.request) }) else { return nil }
+    return kept
   }
 
   /// Where seed `k` came from, for messages ("mols.smi:3 ('CCO')", "seeds.xyz, frame 2 (0-based)").

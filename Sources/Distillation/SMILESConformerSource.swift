@@ -31,6 +31,12 @@ public struct SMILESConformerSource: CandidateSource {
     self.python = python
   }
 
+  /// The request in one line (the SMILES, conformers per molecule, seed): two sources with the
+  /// same request give the same conformers.
+  public var request: String {
+    molecules.map(\.smiles).joined(separator: " ") + " | conformers \(conformersPerMolecule) | seed \(seed)"
+  }
+
   public var description: String {
     "\(molecules.count) SMILES" + (molecules.first.map { " (first: \($0.location))" } ?? "")
   }

@@ -191,3 +191,28 @@ repeats = 1
     report = (run / "report.html").read_text()
     assert "Labels rejected by the quality checks" in report
     assert (run / "train" / "model.safetensors").exists()
+
+
+def test_an_scf_that_does_not_converge_is_recorded_with_the_teachers_message(tmp_path):
+    from ase.build import molecule
+    write(tmp_path / "in.xyz", [molecule("C6H6"), molecule("CH3CH2OH")])
+    done = mlff("label", tmp_path / "in.xyz", "-o", tmp_path / "out.h5", "--teacher",
+                "faulty_teachers:xtb_three_scf_cycles", "--quiet")
+    assert done.returncode != 0
+    text = (tmp_path / "out.h5.failed.jsonl").read_text()
+    assert text.count("SCF not converged in 3 cycles") == 2
+    assert (tmp_path / "out.h5.journal.xyz").exists() or not (tmp_path / "out.h5").exists()
+
+
+def test_conformers_are_made_again_when_the_smiles_change_before_sampling_finished(tmp_path):
+    run = tmp_path / "run"
+    done = mlff("distill", "--smiles", "CCO", "--teacher", "gfn2-xtb", "-o", run, "--until", "sample",
+                "--samples", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert {a.get_chemical_formula() for a in read(run / "conformers.xyz", index=":")} == {"C2H6O"}
+    (run / "state.json").unlink()  # as if sampling had stopped before it finished
+    (run / "distill.toml").unlink()
+    done = mlff("distill", "--smiles", "O", "--teacher", "gfn2-xtb", "-o", run, "--until", "sample",
+                "--samples", "2", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert {a.get_chemical_formula() for a in read(run / "conformers.xyz", index=":")} == {"H2O"}
