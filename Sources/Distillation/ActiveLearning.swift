@@ -85,6 +85,7 @@ extension DistillRun {
           job.log = log
           job.provenance = ["active_learning_round": String(round)]
           job.quality = configuration.label.quality
+          job.qualityContext = try dataset().structures
           do {
             try job.run(pool: teacher())
           } catch let error as DistillConfigurationError where !FileManager.default.fileExists(atPath: labels.path) {

@@ -211,9 +211,11 @@ func median(_ values: [Double]) -> Double {
 /// Every check on a set of labelled structures: the measures of each and the rejections by index.
 ///
 /// The per-structure checks run first; the energy check then runs over the structures that
-/// passed them (a NaN or a broken geometry takes no part in the fit).
+/// passed them (a NaN or a broken geometry takes no part in the fit), together with `context`.
+/// - Parameter context: labels already accepted (the dataset new labels join, as in active
+///   learning): they take part in the energy fit and its median and MAD but are not judged.
 public func checkLabels(
-  _ structures: [Structure], criteria: LabelQualityCriteria
+  _ structures: [Structure], criteria: LabelQualityCriteria, context: [Structure] = []
 ) -> (measures: [LabelQualityMeasures], rejections: [Int: LabelRejection]) {
   var measures = structures.map(measureLabel)
   var rejections: [Int: LabelRejection] = [:]
@@ -221,7 +223,7 @@ public func checkLabels(
     if let rejection = judgeLabel(measures[k], structure: structures[k], criteria: criteria) { rejections[k] = rejection }
   }
   let passing = structures.indices.filter { rejections[$0] == nil }
-  let energy = energyOutliers(passing.map { structures[$0] }, criteria: criteria)
+  let energy = energyOutliers(passing.map { structures[$0] } + context, criteria: criteria)
   for (position, k) in passing.enumerated() {
     guard let m = energy.measures[position] else { continue }
     measures[k].energyResidual = m.residual

@@ -36,6 +36,9 @@ public struct LabellingJob {
   public var provenance: [String: String] = [:]
   /// The label quality checks every label passes before it enters the dataset.
   public var quality = LabelQualityCriteria()
+  /// Labels already accepted that this job's labels will join (active learning adds to an
+  /// existing dataset): part of the energy-outlier fit, never judged. See `checkLabels`.
+  public var qualityContext: [Structure] = []
   /// Show a progress line.
   public var showsProgress = true
   /// Where messages go.
@@ -141,7 +144,7 @@ public struct LabellingJob {
     // The quality checks judge every label the journal holds, this run's and earlier runs', so
     // a rerun with other thresholds judges again without labelling again.
     let order = everyLabel.keys.sorted()
-    let verdicts = checkLabels(order.map { everyLabel[$0]! }, criteria: quality).rejections
+    let verdicts = checkLabels(order.map { everyLabel[$0]! }, criteria: quality, context: qualityContext).rejections
     var rejected: [Int: LabelRejection] = [:]
     for (position, rejection) in verdicts { rejected[order[position]] = rejection }
     for index in rejected.keys.sorted() {

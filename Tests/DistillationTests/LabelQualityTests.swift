@@ -112,6 +112,17 @@ private func hydrocarbons(count: Int, noise: Double, seed: UInt64 = 7) -> [Struc
     #expect(rejections.isEmpty)
   }
 
+  @Test func aFewNewLabelsAreJudgedAgainstTheDatasetTheyJoin() {
+    // Active learning labels a handful of structures: too few on their own, enough with the
+    // dataset as context; the context itself is never judged.
+    let dataset = hydrocarbons(count: 30, noise: 0.01, seed: 1)
+    var new = hydrocarbons(count: 3, noise: 0.01, seed: 2)
+    new[1].energy! += 40
+    #expect(checkLabels(new, criteria: criteria).rejections.isEmpty)
+    let (_, rejections) = checkLabels(new, criteria: criteria, context: dataset)
+    #expect(Array(rejections.keys) == [1] && rejections[1]?.check == .energyOutlier)
+  }
+
   @Test func smallSetsAreNotCheckedForEnergyOutliers() {
     var structures = hydrocarbons(count: minimumStructuresForEnergyCheck - 1, noise: 0.01)
     structures[0].energy! += 100
