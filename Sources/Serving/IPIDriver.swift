@@ -103,7 +103,8 @@ public final class IPIDriver {
     let request = requestsServed + 1
     let fixedPart = 18 * 8 + 4
     let message = "POSDATA message \(request)"
-    var p = IPIMessageParser(try reader.body(fixedPart, of: message, alreadyReceived: IPIHeader.length))
+    var p = IPIMessageParser(try reader.body(
+      fixedPart, of: "the cell and atom count of \(message)", alreadyReceived: IPIHeader.length))
     let h = p.float64s(9), hInverse = p.float64s(9)
     let count = Int(p.int32())
     guard count >= 0 else { throw IPIError.malformed("a POSDATA message with \(count) atoms") }

@@ -290,7 +290,7 @@ enum ServingSystems {
   @Test func connectionClosedInsideTheCell() throws {
     let full = IPIPositionData(structure: ServingSystems.argon).encoded
     let error = try failure(Array(full.prefix(50)))
-    #expect(error == .closedMidMessage(message: "POSDATA message 1", received: 50, expected: 12 + 148))
+    #expect(error == .closedMidMessage(message: "the cell and atom count of POSDATA message 1", received: 50, expected: 12 + 148))
   }
 
   @Test func wrongAtomCount() throws {

@@ -71,7 +71,7 @@ extension MLFF {
                         named: modelName, advice: "Give a template with the model's elements, or a model trained on these")
       let driver = try IPIDriver(potential: potential, template: template)
       let periodicity = template.isFullyPeriodic ? "periodic" : template.isPeriodic ? "partly periodic" : "molecule"
-      let precision = energyModel.model != nil || !energyModel.committeeFiles.isEmpty ? ", \(energyModel.arithmetic.precision.rawValue)" : ""
+      let precision = energyModel.model != nil || !energyModel.committeeFiles.isEmpty ? " (\(energyModel.arithmetic.precision.rawValue) precision)" : ""
       report("mlff serve: \(modelName)\(precision); \(template.count) atoms (\(formula(template)), \(periodicity)) from \(structure); connecting to \(address)")
 
       let connection: SocketConnection
