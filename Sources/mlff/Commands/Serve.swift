@@ -7,14 +7,14 @@ import Serving
 extension MLFF {
   struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-      commandName: "serve", abstract: "Answer force requests from an i-PI server (i-PI, ASE's SocketIOCalculator, LAMMPS fix ipi) over a socket.",
-      usage: "mlff serve --model <file> --structure <template.xyz> (--unix <name> | [--host <host>] --port <port>) [<options>]",
+      commandName: "serve", abstract: "Answer force requests from an i-PI server (i-PI, ASE's SocketIOCalculator) over a socket.",
+      usage: "mlff serve --model <file> --structure <xyz> (--unix <name> | --port <p>)",
       discussion: """
         mlff serve is an i-PI driver: it connects to a server that is already listening (waiting up to --wait seconds for it to appear), answers every POSDATA/GETFORCE request with energy, forces and, for a template periodic in all three directions, the virial, and exits with status 0 when the server sends EXIT or closes the connection between messages. The protocol sends only positions and the cell, in atomic units; the template structure (first frame of --structure, or --frame) supplies the species, their order and the periodicity, and every request must have its number of atoms. A connection closed inside a message, a wrong atom count, non-finite positions or a failing model end the run with a message on standard error and status 1. See docs/deploy.md.
 
         Examples:
           mlff serve --model student.safetensors --structure ethanol.xyz --unix ethanol
-          mlff serve --model student.safetensors --structure cu.xyz --host localhost --port 31415
+          mlff serve --model student.safetensors --structure cu.xyz --port 31415
         """)
 
     @OptionGroup(title: "What gives the energies (one of)")
