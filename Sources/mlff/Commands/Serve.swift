@@ -81,7 +81,7 @@ extension MLFF {
       let start = ContinuousClock.now
       let ending: IPIDriver.Ending
       do { ending = try driver.serve(connection) } catch let error as IPIError {
-        report(summary(driver, since: start))
+        report("mlff serve: " + summary(driver, since: start))
         throw CommandFailure("\(error) (\(address))")
       }
       let why = ending == .exitMessage ? "the server sent EXIT" : "the server closed the connection"
