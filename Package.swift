@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "Autodiff", targets: ["Autodiff"]),
     .library(name: "Potentials", targets: ["Potentials"]),
     .library(name: "PaiNN", targets: ["PaiNN"]),
+    .library(name: "Serving", targets: ["Serving"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -51,11 +52,12 @@ let package = Package(
     .target(name: "Teacher", dependencies: ["Atomistic", "Basics", "Potentials"]),
     .target(name: "Datasets", dependencies: ["Atomistic", "Basics", "CHDF5"]),
 
-    // MARK: Training, dynamics, the whole chain
+    // MARK: Training, dynamics, serving, the whole chain
     .target(
       name: "Training",
       dependencies: ["Autodiff", "Atomistic", "Basics", "Potentials", "PaiNN", "Datasets", "Reporting"]),
     .target(name: "Dynamics", dependencies: ["Atomistic", "Basics", "Potentials", "Reporting"]),
+    .target(name: "Serving", dependencies: ["Atomistic", "Potentials"]),
     .target(
       name: "Distillation",
       dependencies: [
@@ -68,7 +70,7 @@ let package = Package(
       name: "mlff",
       dependencies: [
         "Atomistic", "Autodiff", "Basics", "Potentials", "PaiNN", "Teacher", "Datasets", "Training",
-        "Dynamics", "Reporting", "Distillation",
+        "Dynamics", "Reporting", "Distillation", "Serving",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -86,6 +88,7 @@ let package = Package(
     .testTarget(name: "TrainingTests", dependencies: ["Atomistic", "Autodiff", "PaiNN", "Potentials", "Datasets", "Training"]),
     .testTarget(name: "DynamicsTests", dependencies: ["Atomistic", "Potentials", "Dynamics", "PaiNN"]),
     .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+    .testTarget(name: "ServingTests", dependencies: ["Atomistic", "PaiNN", "Potentials", "Serving"]),
     .testTarget(
       name: "DistillationTests",
       dependencies: ["Atomistic", "Datasets", "Distillation", "PaiNN", "Potentials", "Teacher", "Training"]),

@@ -56,6 +56,7 @@ import Testing
       ["train", empty.path, "-o", out.path],
       ["convert", empty.path, out.path + ".extxyz"],
       ["label", empty.path, "--teacher", "emt", "-o", out.path + ".h5"],
+      ["serve", "--model", model, "--structure", empty.path, "--unix", "mlff-empty-template", "--wait", "0"],
     ]
     for arguments in commands {
       let run = try runMLFF(arguments)
