@@ -88,7 +88,7 @@ let package = Package(
     .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
     .testTarget(
       name: "DistillationTests",
-      dependencies: ["Atomistic", "Datasets", "Distillation", "PaiNN", "Potentials", "Teacher", "Training"]),
+      dependencies: ["Atomistic", "Datasets", "Distillation", "Dynamics", "PaiNN", "Potentials", "Teacher", "Training"]),
     .testTarget(name: "CLITests", dependencies: ["Atomistic"]),
   ],
   swiftLanguageModes: [.v6]

@@ -38,7 +38,8 @@ extension DistillRun {
   func activeLearningStage() throws {
     let al = configuration.activeLearning
     guard al.rounds > 0 else { return }
-    let temperatures = al.temperatures.isEmpty ? configuration.validate.temperatures : al.temperatures
+    let temperatures = al.temperatures.isEmpty
+      ? configuration.validate.resolvedTemperatures(molecule: !(try validationStart()).isPeriodic) : al.temperatures
     let seeds = try committeeStartStructures()
     var round = state.rounds.count + 1
     while round <= al.rounds {
