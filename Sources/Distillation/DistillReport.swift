@@ -168,9 +168,11 @@ extension DistillRun {
     let rows = state.rounds.map { r in
       ["\(r.round)", "\(r.trainingStructures)", "\(r.framesExamined)", "\(r.framesUncertain)", "\(r.framesBeyondTrust)",
        "\(r.structuresLabelled)", r.testForceMAE.map { String(format: "%.1f", 1000 * $0) } ?? "—",
-       r.testEnergyMAE.map { String(format: "%.2f", 1000 * $0) } ?? "—"]
+       r.testEnergyMAE.map { String(format: "%.2f", 1000 * $0) } ?? "—",
+       r.inUseForceMAE.map { String(format: "%.1f", 1000 * $0) } ?? "—"]
     }
-    page.table(header: ["round", "trained on", "MD frames", "uncertain", "beyond trust", "labelled", "test force MAE (meV/Å)", "test energy MAE (meV/atom)"], rows: rows)
+    page.table(header: ["round", "trained on", "MD frames", "uncertain", "beyond trust", "labelled", "test force MAE (meV/Å)", "test energy MAE (meV/atom)", "in-use force MAE (meV/Å)"], rows: rows,
+               caption: "In use: the first student's force MAE on teacher labels of \(configuration.validate.inUseSnapshots) committee MD frames spread over the round's runs, whatever their deviation. A committee that agrees (no frame left in the trust window) has not converged while this is above the test split's.")
     var histogram = Histogram(title: "Committee force deviation", xLabel: "max force deviation (eV/Å)", bins: 30)
     for r in state.rounds { histogram.add("round \(r.round)", values: r.deviations) }
     figureRow(&page, [(Data(histogram.svg().utf8), "Maximum force deviation of the committee's MD frames, per round")])

@@ -92,17 +92,19 @@ func labelSnapshots(_ snapshots: [Structure], teacher: any Potential) -> (labell
   return (labelled, failures)
 }
 
-/// The in-use errors of one validation run, measured once: read back from `folder/in_use.json`
-/// when a previous run wrote it (nothing is labelled again), else the snapshots are taken from
-/// `folder/trajectory.xyz`, labelled by the teacher, written to `folder/in_use_teacher.xyz`, and
-/// the student is evaluated on them.
+/// The in-use errors of one MD run, measured once: read back from `folder/in_use.json` when a
+/// previous run wrote it (nothing is labelled again), else `count` snapshots are taken from
+/// the run's frames, labelled by the teacher, written to `folder/in_use_teacher.xyz`, and the
+/// student is evaluated on them.
 /// - Parameters:
-///   - folder: the validation run's folder.
+///   - folder: where the files go (the validation run's folder).
 ///   - run: its name; temperature: its target, K.
 ///   - count: snapshots to take.
+///   - frames: the run's frames (default: `folder/trajectory.xyz`); read only when nothing was saved.
 ///   - student: the model whose errors are measured.
 ///   - teacher: gives the reference labels; called only when nothing was saved.
-func measureInUseErrors(folder: URL, run: String, temperature: Double, count: Int, student: any Potential,
+func measureInUseErrors(folder: URL, run: String, temperature: Double, count: Int,
+                        frames: (() throws -> [Structure])? = nil, student: any Potential,
                         teacher: () throws -> any Potential) throws -> InUseErrors {
   let saved = folder.appendingPathComponent("in_use.json")
   if FileManager.default.fileExists(atPath: saved.path),
@@ -110,8 +112,8 @@ func measureInUseErrors(folder: URL, run: String, temperature: Double, count: In
      previous.requested == count {
     return previous
   }
-  let frames = try ExtXYZ.read(folder.appendingPathComponent("trajectory.xyz"))
-  let snapshots = inUseSnapshots(of: frames, count: count)
+  let all = try frames?() ?? ExtXYZ.read(folder.appendingPathComponent("trajectory.xyz"))
+  let snapshots = inUseSnapshots(of: all, count: count)
   let (labelled, failures) = snapshots.isEmpty ? ([], []) : labelSnapshots(snapshots, teacher: try teacher())
   let labels = folder.appendingPathComponent("in_use_teacher.xyz")
   try ExtXYZ.write(labelled, to: labels)

@@ -53,6 +53,11 @@ import Training
     #expect(round.structuresLabelled == 4)
     #expect(round.framesExamined == round.deviations.count && round.framesExamined > 0)
     #expect(round.framesUncertain == round.framesExamined)
+    // The round's in-use error: its first student on teacher labels of committee MD frames.
+    let roundInUse = try JSONDecoder().decode(InUseErrors.self, from: Data(contentsOf: paths.activeLearning
+      .appendingPathComponent("round_1").appendingPathComponent("in_use.json")))
+    #expect(roundInUse.labelled == c.validate.inUseSnapshots && round.inUseForceMAE == roundInUse.errors?.forceMAE)
+    #expect(round.inUseForceMAE != nil)
     #expect(dataset.structures.count == candidates.count + 4)
     for (k, candidate) in candidates.enumerated() {
       #expect(dataset.structures[k].positions == candidate.positions)
