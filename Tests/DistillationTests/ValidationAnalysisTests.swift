@@ -145,3 +145,21 @@ func morseTrajectory(_ potential: any Potential, steps: Int, folder: URL, seed: 
     #expect(regular?.stepInterval == 2 && regular?.frames.count == 4)
   }
 }
+
+@Suite struct ValidationSettingsTests {
+  @Test func lengthInPicosecondsAndTemperaturesByKindOfStructure() throws {
+    let c = try DistillConfiguration.parse(toml: "[validate]\nlength_ps = 0.5\ntimestep = 0.5\n", source: "test.toml")
+    #expect(c.validate.resolvedSteps == 1000)
+    #expect(c.validate.resolvedTemperatures(molecule: true) == [300, 500])
+    #expect(c.validate.resolvedTemperatures(molecule: false) == [300])
+    let old = try DistillConfiguration.parse(toml: "[validate]\nsteps = 300\ntemperatures = [450]\n", source: "test.toml")
+    #expect(old.validate.resolvedSteps == 300 && old.validate.resolvedTemperatures(molecule: true) == [450])
+    var bad = DistillConfiguration()
+    bad.structures = "seeds.xyz"
+    bad.validate.lengthPs = 0
+    #expect(bad.problem?.contains("validate.length_ps") == true)
+    bad.validate.lengthPs = 1
+    bad.validate.traceInterval = 0
+    #expect(bad.problem?.contains("validate.trace_interval") == true)
+  }
+}
