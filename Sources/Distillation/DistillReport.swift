@@ -237,7 +237,7 @@ extension DistillRun {
                    caption: "\(c.run): bond angles (apex in the middle)")
       }
       if let t = c.teacherSpectrum, let s = c.studentSpectrum {
-        page.paragraph(String(format: "%@: highest VDOS peak above 100 cm⁻¹ (past the free molecule's translations and rotations) at %.0f cm⁻¹ (teacher) and %.0f cm⁻¹ (student); overlap of the spectra %.3f.", c.run, t.peakWavenumber(above: 100), s.peakWavenumber(above: 100), c.spectralOverlap ?? .nan))
+        page.paragraph(String(format: "%@: strongest VDOS peak above 100 cm⁻¹ (past the free molecule's translations and rotations) at %.0f cm⁻¹ (teacher) and %.0f cm⁻¹ (student); overlap of the spectra %.3f.", c.run, t.peakWavenumber(above: 100), s.peakWavenumber(above: 100), c.spectralOverlap ?? .nan))
       }
       let folder = paths.md.appendingPathComponent(c.run)
       var files: [(URL, String)] = c.bonds.prefix(4).map { (folder.appendingPathComponent(comparisonPlotName("bonds", $0.label)), "\(c.run): \($0.label) bond lengths") }

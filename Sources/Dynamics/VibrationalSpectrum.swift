@@ -107,12 +107,16 @@ public struct VibrationalSpectrum: Sendable, Hashable, Codable {
   }
 
   /// The wavenumber of the highest density, cm⁻¹.
-  public var peakWavenumber: Double { peakWavenumber(above: -.infinity) }
+  public var peakWavenumber: Double { wavenumbers[density.indices.max { density[$0] < density[$1] } ?? 0] }
 
-  /// The wavenumber of the highest density above `minimum` cm⁻¹ (e.g. past the translations and
-  /// rotations of a free molecule, which sit near 0), or NaN when no wavenumber is above it.
+  /// The wavenumber of the highest local maximum of the density above `minimum` cm⁻¹ (a grid
+  /// point above its lower neighbour and not below its upper one), or NaN when there is none:
+  /// the strongest vibration past the translations and rotations of a free molecule, whose
+  /// falling tail from 0 cm⁻¹ has no maximum of its own.
   public func peakWavenumber(above minimum: Double) -> Double {
-    let candidates = density.indices.filter { wavenumbers[$0] > minimum }
+    let candidates = density.indices.dropFirst().dropLast().filter {
+      wavenumbers[$0] > minimum && density[$0] > density[$0 - 1] && density[$0] >= density[$0 + 1]
+    }
     guard let best = candidates.max(by: { density[$0] < density[$1] }) else { return .nan }
     return wavenumbers[best]
   }
