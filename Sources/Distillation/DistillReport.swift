@@ -237,7 +237,9 @@ extension DistillRun {
                    caption: "\(c.run): bond angles (apex in the middle)")
       }
       if let t = c.teacherSpectrum, let s = c.studentSpectrum {
-        page.paragraph(String(format: "%@: strongest VDOS peak above 100 cm⁻¹ (past the free molecule's translations and rotations) at %.0f cm⁻¹ (teacher) and %.0f cm⁻¹ (student); overlap of the spectra %.3f.", c.run, t.peakWavenumber(above: 100), s.peakWavenumber(above: 100), c.spectralOverlap ?? .nan))
+        func list(_ x: [Double]) -> String { x.map { String(format: "%.0f", $0) }.joined(separator: ", ") }
+        page.paragraph(String(format: "%@: the three strongest VDOS peaks above 100 cm⁻¹ (past the free molecule's translations and rotations) at %@ cm⁻¹ (teacher) and %@ cm⁻¹ (student); overlap of the spectra %.3f.",
+                              c.run, list(t.peaks(above: 100, count: 3)), list(s.peaks(above: 100, count: 3)), c.spectralOverlap ?? .nan))
       }
       let folder = paths.md.appendingPathComponent(c.run)
       var files: [(URL, String)] = c.bonds.prefix(4).map { (folder.appendingPathComponent(comparisonPlotName("bonds", $0.label)), "\(c.run): \($0.label) bond lengths") }

@@ -109,16 +109,21 @@ public struct VibrationalSpectrum: Sendable, Hashable, Codable {
   /// The wavenumber of the highest density, cm⁻¹.
   public var peakWavenumber: Double { wavenumbers[density.indices.max { density[$0] < density[$1] } ?? 0] }
 
-  /// The wavenumber of the highest local maximum of the density above `minimum` cm⁻¹ (a grid
-  /// point above its lower neighbour and not below its upper one), or NaN when there is none:
-  /// the strongest vibration past the translations and rotations of a free molecule, whose
-  /// falling tail from 0 cm⁻¹ has no maximum of its own.
+  /// The wavenumber of the highest local maximum of the density above `minimum` cm⁻¹, or NaN
+  /// when there is none (see `peaks(above:count:)`).
   public func peakWavenumber(above minimum: Double) -> Double {
-    let candidates = density.indices.dropFirst().dropLast().filter {
+    peaks(above: minimum, count: 1).first ?? .nan
+  }
+
+  /// The wavenumbers of the `count` highest local maxima of the density above `minimum` cm⁻¹
+  /// (grid points above their lower neighbour and not below their upper one), in ascending
+  /// order: the strongest vibrations past the translations and rotations of a free molecule,
+  /// whose falling tail from 0 cm⁻¹ has no maximum of its own.
+  public func peaks(above minimum: Double, count: Int) -> [Double] {
+    let maxima = density.indices.dropFirst().dropLast().filter {
       wavenumbers[$0] > minimum && density[$0] > density[$0 - 1] && density[$0] >= density[$0 + 1]
     }
-    guard let best = candidates.max(by: { density[$0] < density[$1] }) else { return .nan }
-    return wavenumbers[best]
+    return maxima.sorted { density[$0] > density[$1] }.prefix(max(0, count)).map { wavenumbers[$0] }.sorted()
   }
 }
 

@@ -73,6 +73,7 @@ struct TestDraws {
     let spectrum = try #require(VibrationalSpectrum(velocities: frames, masses: [1, 16], interval: dt))
     #expect(abs(spectrum.peakWavenumber - wavenumber) <= 10)
     #expect(spectrum.peakWavenumber(above: 1000) == spectrum.peakWavenumber)
+    #expect(spectrum.peaks(above: 1000, count: 1) == [spectrum.peakWavenumber])
     // Unit area, and identical spectra overlap fully.
     #expect(abs(trapezoid(spectrum.density, spectrum.wavenumbers) - 1) < 1e-12)
     #expect(abs(spectrum.overlap(with: spectrum) - 1) < 1e-12)
