@@ -91,7 +91,7 @@ let package = Package(
     .testTarget(name: "ServingTests", dependencies: ["Atomistic", "PaiNN", "Potentials", "Serving"]),
     .testTarget(
       name: "DistillationTests",
-      dependencies: ["Atomistic", "Datasets", "Distillation", "PaiNN", "Potentials", "Teacher", "Training"]),
+      dependencies: ["Atomistic", "Datasets", "Distillation", "Dynamics", "PaiNN", "Potentials", "Teacher", "Training"]),
     .testTarget(name: "CLITests", dependencies: ["Atomistic"]),
   ],
   swiftLanguageModes: [.v6]

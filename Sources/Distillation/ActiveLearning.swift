@@ -38,7 +38,8 @@ extension DistillRun {
   func activeLearningStage() throws {
     let al = configuration.activeLearning
     guard al.rounds > 0 else { return }
-    let temperatures = al.temperatures.isEmpty ? configuration.validate.temperatures : al.temperatures
+    let temperatures = al.temperatures.isEmpty
+      ? configuration.validate.resolvedTemperatures(molecule: !(try validationStart()).isPeriodic) : al.temperatures
     let seeds = try committeeStartStructures()
     var round = state.rounds.count + 1
     while round <= al.rounds {
@@ -72,6 +73,22 @@ extension DistillRun {
         log("round \(round): \(frames.count) committee MD frames, \(uncertain) in the trust window [\(al.trustLow), \(al.trustHigh)) eV/Å, \(beyond) beyond it; labelling \(chosen.count)")
       }
 
+      // The round's first student where it is used: teacher labels on committee MD frames spread
+      // over the runs, whatever their deviation (the honest stopping signal; see below).
+      var inUse: InUseErrors? = nil
+      if configuration.validate.inUseSnapshots > 0 && !frames.isEmpty {
+        try FileManager.default.createDirectory(at: roundFolder, withIntermediateDirectories: true)
+        inUse = try measureInUseErrors(
+          folder: roundFolder, run: "round_\(round)", temperature: temperatures.first ?? 0,
+          count: configuration.validate.inUseSnapshots, frames: { frames },
+          student: PaiNNPotential(contentsOf: RunFolder(roundFolder.appendingPathComponent("member_0")).model, precision: .double),
+          teacher: { try self.teacher() })
+        if verbose, let e = inUse?.errors {
+          log(String(format: "round %d: in-use force MAE %.1f meV/Å on %d teacher-labelled committee MD frames (test split %.1f meV/Å)",
+                     round, 1000 * (e.forceMAE ?? .nan), inUse?.labelled ?? 0, 1000 * (firstTest?.forceMAE ?? .nan)))
+        }
+      }
+
       var labelledCount = 0
       if !chosen.isEmpty {
         let candidates = roundFolder.appendingPathComponent("uncertain.xyz")
@@ -100,12 +117,16 @@ extension DistillRun {
       let record = ActiveLearningRound(
         round: round, trainingStructures: trainingCount, framesExamined: frames.count,
         framesUncertain: uncertain, framesBeyondTrust: beyond, structuresLabelled: labelledCount,
-        testForceMAE: firstTest?.forceMAE, testEnergyMAE: firstTest?.energyMAE, deviations: deviations)
+        testForceMAE: firstTest?.forceMAE, testEnergyMAE: firstTest?.energyMAE, deviations: deviations,
+        inUseForceMAE: inUse?.errors?.forceMAE)
       state.rounds.append(record)
       try state.write(to: folder)
       let fraction = frames.isEmpty ? 0 : Double(uncertain) / Double(frames.count)
       if fraction < al.stopFraction {
         if verbose { log(String(format: "only %.1f%% of the frames are uncertain (below %.1f%%): the committee agrees; stopping active learning", 100 * fraction, 100 * al.stopFraction)) }
+        if verbose, let used = inUse?.errors?.forceMAE, let test = firstTest?.forceMAE, used > test {
+          log(String(format: "note: the committee agrees, but the in-use force MAE (%.1f meV/Å) is still above the test split's (%.1f meV/Å): the data do not yet cover what the student meets in MD", 1000 * used, 1000 * test))
+        }
         break
       }
       round += 1

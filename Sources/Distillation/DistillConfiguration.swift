@@ -97,22 +97,48 @@ public struct DistillConfiguration: Codable, Sendable, Hashable {
   }
 
   /// Stage 5: MD with the student.
+  ///
+  /// The validation structure (the first seed) is a molecule when it has no periodic direction
+  /// (pbc all false). Molecules are validated at 300 and 500 K by default, with bond lengths
+  /// judged against the teacher's equilibrium lengths, and compared with the teacher on a short
+  /// run (bond-length and angle distributions, vibrational density of states); crystals at
+  /// 300 K with the radial distribution function.
   public struct Validate: Codable, Sendable, Hashable {
-    /// Temperatures of the Langevin stability runs, K.
-    public var temperatures: [Double] = [300]
-    /// Steps of each run.
-    public var steps: Int = 2000
+    /// Temperatures of the Langevin stability runs, K (empty: 300 and 500 K for a molecule,
+    /// 300 K for a crystal).
+    public var temperatures: [Double] = []
+    /// Simulated time of each stability run, ps (the origin project's target: a stable 100 ps).
+    public var lengthPs: Double = 2
+    /// Steps of each run; when above 0 it replaces `length_ps` (older settings files).
+    public var steps: Int = 0
     /// Timestep, fs.
     public var timestep: Double = 1.0
     /// Steps of the NVE drift run (0: none).
     public var nveSteps: Int = 1000
     /// Largest allowed bond-length change, Å (Fu et al. 2022).
     public var maxBondDeviation: Double = 0.5
-    /// Steps of the teacher MD whose RDF the student's is compared with (0: none).
+    /// Steps of the short teacher MD the student is compared with (the RDF for crystals; bond
+    /// and angle distributions and the vibrational density of states for molecules); 0: none.
     public var teacherSteps: Int = 200
+    /// Steps between the frames of a molecule's short student–teacher comparison runs (their
+    /// velocities give the vibrational density of states; 2 fs resolves up to 8300 cm⁻¹).
+    public var traceInterval: Int = 2
+    /// Snapshots of each stability run labelled by the teacher for the in-use errors (0: none).
+    public var inUseSnapshots: Int = 8
     /// Repeat periodic seeds n₁×n₂×n₃ for the MD cell.
     public var supercell: [Int] = [1, 1, 1]
     public init() {}
+
+    /// The stability runs' temperatures, K: `temperatures`, or the default of the kind of
+    /// structure.
+    public func resolvedTemperatures(molecule: Bool) -> [Double] {
+      temperatures.isEmpty ? (molecule ? [300, 500] : [300]) : temperatures
+    }
+
+    /// Steps of each stability run: `steps` when set, else `length_ps` / `timestep`.
+    public var resolvedSteps: Int {
+      steps > 0 ? steps : max(1, Int((lengthPs * 1000 / timestep).rounded()))
+    }
   }
 
   /// Stage 6: speed.
@@ -174,7 +200,8 @@ extension DistillConfiguration.Train {
 extension DistillConfiguration.Validate {
   enum CodingKeys: String, CodingKey {
     case temperatures, steps, timestep, supercell
-    case nveSteps = "nve_steps", maxBondDeviation = "max_bond_deviation", teacherSteps = "teacher_steps"
+    case lengthPs = "length_ps", nveSteps = "nve_steps", maxBondDeviation = "max_bond_deviation"
+    case teacherSteps = "teacher_steps", traceInterval = "trace_interval", inUseSnapshots = "in_use_snapshots"
   }
 }
 

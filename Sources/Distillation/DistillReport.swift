@@ -19,6 +19,10 @@ public struct DistillSummary: Codable, Sendable {
   public var validationRuns: Int
   /// Teacher time / student time for energy and forces.
   public var speedup: Double?
+  /// Force MAE on teacher-labelled snapshots of each stability run (in use), eV/Å, by run name.
+  public var inUseForceMAE: [String: Double]
+  /// Relative force error (force MAE ÷ mean |F| component of the teacher) on the test split.
+  public var testRelativeForceError: Double?
   /// The report page.
   public var report: String
 }
@@ -33,10 +37,14 @@ extension DistillRun {
       EvaluationSummary.self, from: Data(contentsOf: paths.untrainedMetrics))
     let runs = (try? decoder.decode([ValidationRun].self, from: Data(contentsOf: paths.validation))) ?? []
     let speed = try? decoder.decode(SpeedResult.self, from: Data(contentsOf: paths.speed))
+    let inUse = (try? decoder.decode([InUseErrors].self, from: Data(contentsOf: paths.inUseErrors))) ?? []
+    var inUseForceMAE: [String: Double] = [:]
+    for r in inUse { if let mae = r.errors?.forceMAE { inUseForceMAE[r.run] = mae } }
     return DistillSummary(
       testForceMAE: metrics?.forceMAE, testEnergyMAE: metrics?.energyMAE,
       untrainedForceMAE: untrained?.forceMAE,
       stableRuns: runs.filter(\.stable).count, validationRuns: runs.count, speedup: speed?.speedup,
+      inUseForceMAE: inUseForceMAE, testRelativeForceError: metrics?.relativeForceError,
       report: paths.report.path)
   }
 
@@ -54,7 +62,11 @@ extension DistillRun {
     page.keyValueTable([
       ("Teacher", configuration.teacher),
       ("Seed structures", configuration.structures),
-      ("Test force MAE", meV(summary.testForceMAE, "meV/Å") + " (untrained student: " + meV(summary.untrainedForceMAE, "meV/Å") + ")"),
+      ("Test force MAE (the headline figure)", meV(summary.testForceMAE, "meV/Å") + " (untrained student: " + meV(summary.untrainedForceMAE, "meV/Å") + ")"
+        + (summary.testRelativeForceError.map { String(format: "; relative force error %.1f %%, i.e. %.1f %% accurate", 100 * $0, 100 * (1 - $0)) } ?? "")),
+      ("In-use force MAE", summary.inUseForceMAE.isEmpty ? "—"
+        : summary.inUseForceMAE.sorted { $0.key < $1.key }.map { "\($0.key): " + meV($0.value, "meV/Å") }.joined(separator: ", ")
+          + " (teacher labels on snapshots of the student's own MD)"),
       ("Test energy MAE", meV(summary.testEnergyMAE, "meV/atom", 2)),
       ("MD stability", "\(summary.stableRuns) of \(summary.validationRuns) runs stable"),
       ("Speed-up over the teacher", summary.speedup.map { String(format: "%.1f× (energy and forces, one structure per call)", $0) } ?? "—"),
@@ -81,6 +93,10 @@ extension DistillRun {
       }
       page.table(header: ["quantity", "MAE", "RMSE", "MAE of the untrained student"], rows: rows,
                  caption: "\(metrics.structures) test structures, \(metrics.atoms) atoms; labels by \(configuration.teacher)")
+      page.table(header: ["accuracy against the teacher", "value"], rows: metrics.accuracyRows,
+                 caption: "The headline figure is the \(EvaluationSummary.headlineDescription); these put it next to the size of the teacher's forces. 1 − relative force error is the accuracy that a \"95 % accurate\" target refers to.")
+      let elements = metrics.elementTable
+      if !elements.rows.isEmpty { page.table(header: elements.header, rows: elements.rows, caption: "Force errors by element, test split") }
     }
     figureRow(&page, [("parity_energy.svg", "Energy per atom"), ("parity_forces.svg", "Force components"),
                       ("parity_stress.svg", "Stress components"), ("force_errors.svg", "Force errors")]
@@ -160,9 +176,11 @@ extension DistillRun {
     let rows = state.rounds.map { r in
       ["\(r.round)", "\(r.trainingStructures)", "\(r.framesExamined)", "\(r.framesUncertain)", "\(r.framesBeyondTrust)",
        "\(r.structuresLabelled)", r.testForceMAE.map { String(format: "%.1f", 1000 * $0) } ?? "—",
-       r.testEnergyMAE.map { String(format: "%.2f", 1000 * $0) } ?? "—"]
+       r.testEnergyMAE.map { String(format: "%.2f", 1000 * $0) } ?? "—",
+       r.inUseForceMAE.map { String(format: "%.1f", 1000 * $0) } ?? "—"]
     }
-    page.table(header: ["round", "trained on", "MD frames", "uncertain", "beyond trust", "labelled", "test force MAE (meV/Å)", "test energy MAE (meV/atom)"], rows: rows)
+    page.table(header: ["round", "trained on", "MD frames", "uncertain", "beyond trust", "labelled", "test force MAE (meV/Å)", "test energy MAE (meV/atom)", "in-use force MAE (meV/Å)"], rows: rows,
+               caption: "In use: the first student's force MAE on teacher labels of \(configuration.validate.inUseSnapshots) committee MD frames spread over the round's runs, whatever their deviation. A committee that agrees (no frame left in the trust window) has not converged while this is above the test split's.")
     var histogram = Histogram(title: "Committee force deviation", xLabel: "max force deviation (eV/Å)", bins: 30)
     for r in state.rounds { histogram.add("round \(r.round)", values: r.deviations) }
     figureRow(&page, [(Data(histogram.svg().utf8), "Maximum force deviation of the committee's MD frames, per round")])
@@ -172,7 +190,7 @@ extension DistillRun {
     guard let runs = try? JSONDecoder().decode([ValidationRun].self, from: Data(contentsOf: paths.validation)) else { return }
     page.heading("Molecular dynamics with the student")
     let v = configuration.validate
-    page.paragraph("Langevin MD at each temperature (stability: no bond stretched by more than \(v.maxBondDeviation) Å, finite energies) and one NVE run from the first temperature (energy drift). "
+    page.paragraph("Langevin MD at each temperature (stability: no bond stretched by more than \(v.maxBondDeviation) Å, finite energies), \(String(format: "%.3g", Double(v.resolvedSteps) * v.timestep / 1000)) ps each, and one NVE run from the first temperature (energy drift). "
       + (v.teacherSteps > 0 ? "The radial distribution function is compared with that of a \(v.teacherSteps)-step teacher MD from the same start." : ""))
     let rows = runs.map { run -> [String] in
       let r = run.report
@@ -189,6 +207,53 @@ extension DistillRun {
       let outputs = MDOutputs(trajectory: paths.md.appendingPathComponent(run.name).appendingPathComponent("trajectory.xyz"))
       figureRow(&page, [(outputs.energyPlot, "\(run.name): energies"), (outputs.temperaturePlot, "\(run.name): temperature"),
                         (outputs.rdfPlot, "\(run.name): radial distribution function")])
+    }
+    try inUseSection(&page)
+    try molecularSection(&page)
+  }
+
+  private func inUseSection(_ page: inout HTMLReport) throws {
+    guard let inUse = try? JSONDecoder().decode([InUseErrors].self, from: Data(contentsOf: paths.inUseErrors)), !inUse.isEmpty else { return }
+    page.heading("Errors where the student is used")
+    page.paragraph("The test split is drawn from the same sampled candidates as the training data. These rows are the student's errors on snapshots of its own stability MD (spread evenly over each run, the start left out), labelled by the teacher afterwards: the configurations the student actually visits. When they are well above the test split's, the sampling misses what the student meets in use; it is also the honest stopping signal for active learning.")
+    let test = try? JSONDecoder().decode(EvaluationSummary.self, from: Data(contentsOf: paths.evaluationMetrics))
+    let table = inUseTable(test: test, runs: inUse)
+    page.table(header: table.header, rows: table.rows, caption: "Student against \(configuration.teacher); the labelled snapshots are in md/<run>/in_use_teacher.xyz (mlff eval reads them)")
+    let failures = inUse.flatMap { r in r.failures.map { "\(r.run), \($0)" } }
+    if !failures.isEmpty {
+      page.paragraph("The teacher failed on \(failures.count) snapshot\(failures.count == 1 ? "" : "s") (left out of the errors above):")
+      page.preformatted(failures.joined(separator: "\n"))
+    }
+  }
+
+  private func molecularSection(_ page: inout HTMLReport) throws {
+    guard let comparisons = try? JSONDecoder().decode([MolecularComparison].self, from: Data(contentsOf: paths.molecularComparison)),
+          !comparisons.isEmpty else { return }
+    page.heading("Molecule: student against teacher on the same short MD")
+    let v = configuration.validate
+    page.paragraph(String(format: "At each temperature the teacher and the student each run %d Langevin steps of %.3g fs from the validation structure with the same seed, writing a frame every %d steps. Bonds are the pairs closer than 1.2 × the summed covalent radii (Cordero et al. 2008) in the validation structure; a stability run is unstable when a bond deviates by more than %.2g Å from its equilibrium length, the mean over the teacher's run (Fu et al. 2022). The vibrational density of states is the cosine transform of the mass-weighted velocity autocorrelation (Hann window); its overlap is ∫ min(D_student, D_teacher) dν̃ (1: identical).", v.teacherSteps, v.timestep, v.traceInterval, v.maxBondDeviation))
+    func f(_ x: Double, _ digits: Int) -> String { x.isFinite ? String(format: "%.\(digits)f", x) : "—" }
+    for c in comparisons {
+      let bondRows = c.bonds.map { [$0.label, "\($0.count)", f($0.teacherMean, 3) + " ± " + f($0.teacherStd, 3), f($0.studentMean, 3) + " ± " + f($0.studentStd, 3),
+                                    f($0.studentMean - $0.teacherMean, 4)] }
+      page.table(header: ["bond", "lengths measured", "teacher (Å)", "student (Å)", "mean difference (Å)"], rows: bondRows,
+                 caption: "\(c.run): bond lengths, \(c.teacherFrames) teacher and \(c.studentFrames) student frames")
+      let angleRows = c.angles.map { [$0.label, "\($0.count)", f($0.teacherMean, 1) + " ± " + f($0.teacherStd, 1), f($0.studentMean, 1) + " ± " + f($0.studentStd, 1),
+                                      f($0.studentMean - $0.teacherMean, 2)] }
+      if !angleRows.isEmpty {
+        page.table(header: ["angle", "angles measured", "teacher (°)", "student (°)", "mean difference (°)"], rows: angleRows,
+                   caption: "\(c.run): bond angles (apex in the middle)")
+      }
+      if let t = c.teacherSpectrum, let s = c.studentSpectrum {
+        func list(_ x: [Double]) -> String { x.map { String(format: "%.0f", $0) }.joined(separator: ", ") }
+        page.paragraph(String(format: "%@: the three strongest VDOS peaks above 100 cm⁻¹ (past the free molecule's translations and rotations) at %@ cm⁻¹ (teacher) and %@ cm⁻¹ (student); overlap of the spectra %.3f.",
+                              c.run, list(t.peaks(above: 100, count: 3)), list(s.peaks(above: 100, count: 3)), c.spectralOverlap ?? .nan))
+      }
+      let folder = paths.md.appendingPathComponent(c.run)
+      var files: [(URL, String)] = c.bonds.prefix(4).map { (folder.appendingPathComponent(comparisonPlotName("bonds", $0.label)), "\(c.run): \($0.label) bond lengths") }
+      files += c.angles.prefix(4).map { (folder.appendingPathComponent(comparisonPlotName("angles", $0.label)), "\(c.run): \($0.label) angles") }
+      files.append((folder.appendingPathComponent("vdos.svg"), "\(c.run): vibrational density of states"))
+      figureRow(&page, files)
     }
   }
 

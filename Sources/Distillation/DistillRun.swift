@@ -270,6 +270,10 @@ public struct DistillPaths: Sendable {
   public var speed: URL { folder.appendingPathComponent("speed.json") }
   /// Every validation MD run's report (JSON).
   public var validation: URL { folder.appendingPathComponent("md/validation.json") }
+  /// Student–teacher comparisons of molecular MD (JSON, one per temperature).
+  public var molecularComparison: URL { folder.appendingPathComponent("md/comparison.json") }
+  /// In-use errors of every stability run (JSON).
+  public var inUseErrors: URL { folder.appendingPathComponent("md/in_use.json") }
   /// The report page.
   public var report: URL { folder.appendingPathComponent("report.html") }
   /// The final student's model file.

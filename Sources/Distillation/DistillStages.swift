@@ -133,39 +133,113 @@ extension DistillRun {
   // MARK: 5. Validate
 
   /// MD with the student: a Langevin run per temperature (stability), one NVE run (drift), and
-  /// where affordable a short teacher run whose RDF the student's is compared with.
+  /// where affordable a short teacher run the student is compared with: the RDF for crystals;
+  /// for molecules (no periodic direction) bond-length and angle distributions and the
+  /// vibrational density of states of a student run of the same length, and the bonds judged
+  /// against the teacher's equilibrium lengths (Fu et al. 2022). Then snapshots of each
+  /// stability run are labelled by the teacher for the in-use errors.
   func validateStage() throws {
     let v = configuration.validate
     let start = try validationStart()
+    let molecule = !start.isPeriodic
     let student = try student()
+    let geometry = molecule ? try BondGeometry(reference: start.unlabelled) : nil
     var runs: [ValidationRun] = []
+    var comparisons: [MolecularComparison] = []
+    var inUse: [InUseErrors] = []
     let criteria = StabilityCriteria(maxBondDeviation: v.maxBondDeviation)
-    for (k, temperature) in v.temperatures.enumerated() {
+    let steps = v.resolvedSteps
+    let traceInterval = molecule ? v.traceInterval : nil
+    if verbose {
+      log(String(format: "validation structure: %@ of %d atoms; %d steps of %.3g fs (%.3g ps) at %@",
+                 molecule ? "a molecule" : "a periodic cell", start.count, steps, v.timestep, Double(steps) * v.timestep / 1000,
+                 v.resolvedTemperatures(molecule: molecule).map { String(format: "%.0f K", $0) }.joined(separator: ", ")))
+    }
+    for (k, temperature) in v.resolvedTemperatures(molecule: molecule).enumerated() {
       let name = "nvt_\(Int(temperature))K"
+      let seed = configuration.seed &+ UInt64(k)
       var reference: URL? = nil
+      var bonds: [Bond]? = nil
+      var teacherFrames: [Structure] = []
       if v.teacherSteps > 0 {
         let teacherFolder = paths.md.appendingPathComponent("teacher_\(name)")
         let teacherReport = try runMD(
           potential: teacher(), structure: start, temperature: temperature, steps: v.teacherSteps,
-          nve: false, seed: configuration.seed &+ UInt64(k), folder: teacherFolder, criteria: criteria)
-        if teacherReport.failure == nil { reference = teacherFolder.appendingPathComponent("trajectory.xyz") }
+          nve: false, seed: seed, folder: teacherFolder, criteria: criteria, trajectoryInterval: traceInterval)
+        if teacherReport.failure == nil {
+          reference = teacherFolder.appendingPathComponent("trajectory.xyz")
+          if let geometry, let reference {
+            teacherFrames = try ExtXYZ.read(reference)
+            // Fu et al.'s b_ij: each bond's mean length in the teacher's run at this temperature.
+            bonds = geometry.withMeanLengths(over: teacherFrames)
+          }
+        } else if verbose {
+          log("\(name): the teacher's own MD stopped early (\(teacherReport.failure?.message ?? "")); no student–teacher comparison")
+        }
       }
       let report = try runMD(
-        potential: student, structure: start, temperature: temperature, steps: v.steps, nve: false,
-        seed: configuration.seed &+ UInt64(k), folder: paths.md.appendingPathComponent(name),
-        criteria: criteria, reference: reference)
+        potential: student, structure: start, temperature: temperature, steps: steps, nve: false,
+        seed: seed, folder: paths.md.appendingPathComponent(name), criteria: criteria,
+        reference: reference, bonds: bonds)
+      logRun(name, report)
       runs.append(ValidationRun(name: name, ensemble: .nvtLangevin, temperature: temperature, report: report))
+
+      if let geometry, !teacherFrames.isEmpty {
+        // The same short run with the student: same start, thermostat, seed, length and frames.
+        let shortFolder = paths.md.appendingPathComponent("short_\(name)")
+        _ = try runMD(
+          potential: student, structure: start, temperature: temperature, steps: v.teacherSteps, nve: false,
+          seed: seed, folder: shortFolder, criteria: criteria, trajectoryInterval: traceInterval, bonds: bonds)
+        let studentFrames = try ExtXYZ.read(shortFolder.appendingPathComponent("trajectory.xyz"))
+        let (comparison, t, s) = MolecularComparison.compare(
+          run: name, teacher: teacherFrames, student: studentFrames, geometry: geometry, timestep: v.timestep)
+        _ = try writeComparisonPlots(comparison, teacher: t, student: s, folder: paths.md.appendingPathComponent(name))
+        try writeAtomically(validationJSON(comparison), to: paths.md.appendingPathComponent(name).appendingPathComponent("comparison.json"))
+        comparisons.append(comparison)
+      }
+      if v.inUseSnapshots > 0 {
+        let errors = try measureInUseErrors(
+          folder: paths.md.appendingPathComponent(name), run: name, temperature: temperature, count: v.inUseSnapshots,
+          student: PaiNNPotential(contentsOf: paths.model, precision: .double), teacher: { try self.teacher() })
+        inUse.append(errors)
+      }
     }
     if v.nveSteps > 0 {
-      let temperature = v.temperatures.first ?? 300
+      let temperature = v.resolvedTemperatures(molecule: molecule).first ?? 300
       let report = try runMD(
         potential: student, structure: start, temperature: temperature, steps: v.nveSteps, nve: true,
         seed: configuration.seed, folder: paths.md.appendingPathComponent("nve"), criteria: criteria)
+      logRun("nve", report)
       runs.append(ValidationRun(name: "nve", ensemble: .nve, temperature: temperature, report: report))
     }
+    try writeAtomically(validationJSON(runs), to: paths.validation)
+    try writeAtomically(validationJSON(comparisons), to: paths.molecularComparison)
+    try writeAtomically(validationJSON(inUse), to: paths.inUseErrors)
+    if verbose && !inUse.isEmpty {
+      let test = try? JSONDecoder().decode(EvaluationSummary.self, from: Data(contentsOf: paths.evaluationMetrics))
+      let table = inUseTable(test: test, runs: inUse)
+      log("errors where the student is used (teacher labels on snapshots of its own MD) beside the test split:\n"
+          + formatTable(header: table.header, rows: table.rows))
+      for r in inUse where r.failed > 0 {
+        log("\(r.run): the teacher failed on \(r.failed) of \(r.taken) snapshots (left out): \(r.failures.prefix(3).joined(separator: "; "))")
+      }
+    }
+  }
+
+  /// A line per validation run: verdict, simulated time and the speed it ran at.
+  private func logRun(_ name: String, _ report: MDReport) {
+    guard verbose else { return }
+    let verdict = report.failure.map { "UNSTABLE at step \($0.step): \($0.message)" } ?? "stable"
+    log(String(format: "%@: %@; %.3g ps simulated, %.3g ns/day (%.1f steps/s, %d atoms)", name, verdict,
+               report.simulatedTime, report.nanosecondsPerDay, report.stepsPerSecond, report.atoms))
+  }
+
+  /// Pretty JSON with sorted keys; NaN and infinities as strings.
+  func validationJSON<T: Encodable>(_ value: T) throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    try writeAtomically(encoder.encode(runs), to: paths.validation)
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return try encoder.encode(value)
   }
 
   /// The start of the validation MD: the first seed, repeated by `validate.supercell` when it
@@ -177,17 +251,22 @@ extension DistillRun {
   }
 
   /// One MD run into `folder` (resumed if its trajectory exists).
+  /// - Parameters:
+  ///   - trajectoryInterval: steps between trajectory frames (default: 50 frames a run).
+  ///   - bonds: the bonds watched and their reference lengths (default: the start's).
   func runMD(potential: any Potential, structure: Structure, temperature: Double, steps: Int, nve: Bool,
-             seed: UInt64, folder: URL, criteria: StabilityCriteria, reference: URL? = nil) throws -> MDReport {
+             seed: UInt64, folder: URL, criteria: StabilityCriteria, reference: URL? = nil,
+             trajectoryInterval: Int? = nil, bonds: [Bond]? = nil) throws -> MDReport {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let dt = configuration.validate.timestep
     let integrator: any Integrator = nve
       ? VelocityVerlet(timestep: dt)
       : LangevinBAOAB(timestep: dt, temperature: temperature, friction: 0.01, seed: seed)
-    let options = MDRunOptions(
-      steps: steps, trajectoryInterval: max(1, steps / 50), logInterval: max(1, steps / 500),
+    var options = MDRunOptions(
+      steps: steps, trajectoryInterval: trajectoryInterval ?? max(1, steps / 50), logInterval: max(1, steps / 500),
       initialTemperature: temperature, useInputVelocities: false, seed: seed, criteria: criteria,
       referenceTrajectory: reference, resume: true, showProgress: verbose)
+    options.bonds = bonds
     let outputs = MDOutputs(trajectory: folder.appendingPathComponent("trajectory.xyz"))
     return try MDSimulation(potential: potential, integrator: integrator, initial: structure.unlabelled,
                             options: options, outputs: outputs).run()

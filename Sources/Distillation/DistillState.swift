@@ -61,10 +61,13 @@ public struct ActiveLearningRound: Codable, Sendable, Hashable {
   public var testEnergyMAE: Double?
   /// Maximum force deviation of every examined frame, eV/Å (for the report's histogram).
   public var deviations: [Double]
+  /// Force MAE of the committee's first member on teacher-labelled committee MD frames (in use),
+  /// eV/Å; nil when none was measured.
+  public var inUseForceMAE: Double?
 
   public init(round: Int, trainingStructures: Int, framesExamined: Int, framesUncertain: Int,
               framesBeyondTrust: Int, structuresLabelled: Int, testForceMAE: Double?,
-              testEnergyMAE: Double?, deviations: [Double]) {
+              testEnergyMAE: Double?, deviations: [Double], inUseForceMAE: Double? = nil) {
     self.round = round
     self.trainingStructures = trainingStructures
     self.framesExamined = framesExamined
@@ -74,5 +77,6 @@ public struct ActiveLearningRound: Codable, Sendable, Hashable {
     self.testForceMAE = testForceMAE
     self.testEnergyMAE = testEnergyMAE
     self.deviations = deviations
+    self.inUseForceMAE = inUseForceMAE
   }
 }

@@ -22,6 +22,9 @@ public struct MDRunOptions: Sendable {
   public var fixed: Set<Int>
   /// When the run counts as unstable.
   public var criteria: StabilityCriteria
+  /// The bonds the stability monitor watches, with their reference lengths (Å); nil: the bonds
+  /// of the initial structure at their initial lengths.
+  public var bonds: [Bond]?
   /// Range of the radial distribution function, Å.
   public var rdfMaxDistance: Double
   /// Number of RDF bins.
@@ -103,7 +106,8 @@ public final class MDSimulation {
   /// - Throws: `MDError` and file errors a user can act on; a potential that fails during the
   ///   run does not throw but ends the run with status `.failed`.
   public func run() throws -> MDReport {
-    let monitor = try StabilityMonitor(reference: initial, criteria: options.criteria)
+    let monitor = try options.bonds.map { StabilityMonitor(bonds: $0, criteria: options.criteria) }
+      ?? StabilityMonitor(reference: initial, criteria: options.criteria)
     var state: MDState
     var resumedFrom = 0
     if options.resume, let last = try lastFrame() {

@@ -96,6 +96,17 @@ public struct StabilityMonitor: Sendable {
     bonds = found
   }
 
+  /// Watches given bonds, e.g. those of the reference structure with their reference lengths
+  /// replaced by equilibrium lengths (Fu et al. 2022 take b_ij as the mean bond length over
+  /// the reference trajectory; see `BondGeometry.withMeanLengths(over:)`).
+  /// - Parameters:
+  ///   - bonds: the bonds and their reference lengths, Å.
+  ///   - criteria: what counts as unstable (`bondFactor` is not used).
+  public init(bonds: [Bond], criteria: StabilityCriteria) {
+    self.criteria = criteria
+    self.bonds = criteria.maxBondDeviation == nil ? [] : bonds
+  }
+
   /// Current length of a bond, Å.
   public func length(of bond: Bond, in structure: Structure) -> Double {
     let s = SIMD3<Double>(bond.shift)

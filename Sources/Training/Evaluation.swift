@@ -82,12 +82,72 @@ public struct Evaluation: Sendable {
   }
 }
 
+/// Force errors of one element's atoms, as `EvaluationSummary` keeps them (eV/Å units).
+public struct ElementForceErrors: Sendable, Hashable, Codable {
+  /// Atoms of the element with a reference force.
+  public var atoms: Int
+  /// Force component MAE and RMSE, eV/Å.
+  public var mae: Double?
+  public var rmse: Double?
+  /// Σ|ΔF_ic| / Σ|F_ic|, dimensionless.
+  public var relative: Double?
+  /// Mean cosine similarity of force vectors.
+  public var cosine: Double?
+  /// Fraction of atoms with |ΔF_i| < 5 % of |F_i|.
+  public var withinTolerance: Double?
+
+  enum CodingKeys: String, CodingKey {
+    case atoms
+    case mae = "mae_meV_per_A", rmse = "rmse_meV_per_A", relative = "relative_error", cosine
+    case withinTolerance = "fraction_within_5_percent"
+  }
+
+  init(_ sums: ForceErrorSums) {
+    func finite(_ x: Double) -> Double? { x.isFinite ? x : nil }
+    atoms = sums.atoms
+    mae = finite(sums.mae)
+    rmse = finite(sums.rmse)
+    relative = finite(sums.relative)
+    cosine = finite(sums.cosine)
+    withinTolerance = finite(sums.fractionWithinTolerance)
+  }
+
+  /// Writes MAE and RMSE in meV/Å (the keys say so).
+  public func encode(to encoder: Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(atoms, forKey: .atoms)
+    try c.encodeIfPresent(mae.map { 1000 * $0 }, forKey: .mae)
+    try c.encodeIfPresent(rmse.map { 1000 * $0 }, forKey: .rmse)
+    try c.encodeIfPresent(relative, forKey: .relative)
+    try c.encodeIfPresent(cosine, forKey: .cosine)
+    try c.encodeIfPresent(withinTolerance, forKey: .withinTolerance)
+  }
+
+  /// Reads the meV figures back into eV.
+  public init(from decoder: Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    atoms = try c.decode(Int.self, forKey: .atoms)
+    mae = try c.decodeIfPresent(Double.self, forKey: .mae).map { $0 / 1000 }
+    rmse = try c.decodeIfPresent(Double.self, forKey: .rmse).map { $0 / 1000 }
+    relative = try c.decodeIfPresent(Double.self, forKey: .relative)
+    cosine = try c.decodeIfPresent(Double.self, forKey: .cosine)
+    withinTolerance = try c.decodeIfPresent(Double.self, forKey: .withinTolerance)
+  }
+}
+
 /// Error figures of an evaluation, in the units of every interface (eV, Å, as `ErrorMetrics`).
 ///
 /// The JSON written by `mlff eval --json` and `test_metrics.json` gives them in meV with the
 /// unit in each key (`force_mae_meV_per_A`); the conversion happens only there and in
 /// `tableRows`, nowhere in between.
+///
+/// The headline figure (`mlff distill`'s report, `mlff eval`'s first lines) is the force
+/// component MAE; the relative force error, cosine similarity and fraction of atoms within 5 %
+/// are shown beside it to say what that MAE means against the size of the forces.
 public struct EvaluationSummary: Sendable, Hashable, Codable {
+  /// What the headline figure is, in words (for reports and help texts).
+  public static let headlineDescription = "force MAE (meV/Å, mean absolute error of force components)"
+
   public var structures: Int
   public var atoms: Int
   /// Energy per atom, eV/atom (nil without energy labels).
@@ -98,11 +158,17 @@ public struct EvaluationSummary: Sendable, Hashable, Codable {
   public var forceRMSE: Double?
   /// Mean cosine similarity of force vectors.
   public var forceCosine: Double?
+  /// Relative force error Σ|ΔF_ic| / Σ|F_ic| (force MAE ÷ mean |F| component of the reference).
+  public var relativeForceError: Double?
+  /// Fraction of atoms whose force error is under 5 % of the reference force's magnitude.
+  public var forceWithinTolerance: Double?
   /// Stress components, eV/Å³.
   public var stressMAE: Double?
   public var stressRMSE: Double?
   /// Force MAE per element symbol, eV/Å.
   public var forceMAEByElement: [String: Double]
+  /// Every force figure per element symbol.
+  public var forcesByElement: [String: ElementForceErrors]
 
   enum CodingKeys: String, CodingKey {
     case structures, atoms
@@ -111,9 +177,12 @@ public struct EvaluationSummary: Sendable, Hashable, Codable {
     case forceMAE = "force_mae_meV_per_A"
     case forceRMSE = "force_rmse_meV_per_A"
     case forceCosine = "force_cosine"
+    case relativeForceError = "force_relative_error"
+    case forceWithinTolerance = "force_fraction_within_5_percent"
     case stressMAE = "stress_mae_meV_per_A3"
     case stressRMSE = "stress_rmse_meV_per_A3"
     case forceMAEByElement = "force_mae_by_element_meV_per_A"
+    case forcesByElement = "forces_by_element"
   }
 
   public init(_ m: ErrorMetrics, structureCount: Int, atomCount: Int) {
@@ -125,11 +194,17 @@ public struct EvaluationSummary: Sendable, Hashable, Codable {
     forceMAE = finite(m.forceMAE)
     forceRMSE = finite(m.forceRMSE)
     forceCosine = finite(m.forceCosine)
+    relativeForceError = finite(m.relativeForceError)
+    forceWithinTolerance = finite(m.forceFractionWithinTolerance)
     stressMAE = finite(m.stressMAE)
     stressRMSE = finite(m.stressRMSE)
-    var byElement: [String: Double] = [:]
-    for (z, v) in m.forceMAEByElement { byElement[Elements.symbol(z)] = v }
+    var byElement: [String: Double] = [:], all: [String: ElementForceErrors] = [:]
+    for (z, sums) in m.forcesByElement {
+      byElement[Elements.symbol(z)] = sums.mae
+      all[Elements.symbol(z)] = ElementForceErrors(sums)
+    }
     forceMAEByElement = byElement
+    forcesByElement = all
   }
 
   /// Writes the errors in meV (the keys say so).
@@ -142,12 +217,16 @@ public struct EvaluationSummary: Sendable, Hashable, Codable {
     try c.encodeIfPresent(forceMAE.map { 1000 * $0 }, forKey: .forceMAE)
     try c.encodeIfPresent(forceRMSE.map { 1000 * $0 }, forKey: .forceRMSE)
     try c.encodeIfPresent(forceCosine, forKey: .forceCosine)
+    try c.encodeIfPresent(relativeForceError, forKey: .relativeForceError)
+    try c.encodeIfPresent(forceWithinTolerance, forKey: .forceWithinTolerance)
     try c.encodeIfPresent(stressMAE.map { 1000 * $0 }, forKey: .stressMAE)
     try c.encodeIfPresent(stressRMSE.map { 1000 * $0 }, forKey: .stressRMSE)
     try c.encode(forceMAEByElement.mapValues { 1000 * $0 }, forKey: .forceMAEByElement)
+    try c.encode(forcesByElement, forKey: .forcesByElement)
   }
 
-  /// Reads the meV figures back into eV.
+  /// Reads the meV figures back into eV (files written before the accuracy figures existed
+  /// read with those left nil).
   public init(from decoder: Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     func eV(_ key: CodingKeys) throws -> Double? { try c.decodeIfPresent(Double.self, forKey: key).map { $0 / 1000 } }
@@ -158,9 +237,12 @@ public struct EvaluationSummary: Sendable, Hashable, Codable {
     forceMAE = try eV(.forceMAE)
     forceRMSE = try eV(.forceRMSE)
     forceCosine = try c.decodeIfPresent(Double.self, forKey: .forceCosine)
+    relativeForceError = try c.decodeIfPresent(Double.self, forKey: .relativeForceError)
+    forceWithinTolerance = try c.decodeIfPresent(Double.self, forKey: .forceWithinTolerance)
     stressMAE = try eV(.stressMAE)
     stressRMSE = try eV(.stressRMSE)
     forceMAEByElement = try c.decode([String: Double].self, forKey: .forceMAEByElement).mapValues { $0 / 1000 }
+    forcesByElement = try c.decodeIfPresent([String: ElementForceErrors].self, forKey: .forcesByElement) ?? [:]
   }
 
   /// The summary as pretty JSON with sorted keys.
@@ -179,5 +261,29 @@ public struct EvaluationSummary: Sendable, Hashable, Codable {
     ]
     if stressMAE != nil { rows.append(["stress (meV/Å³)", f(stressMAE), f(stressRMSE)]) }
     return rows
+  }
+
+  /// Rows (figure, value) of the force accuracy against the reference: relative error, cosine
+  /// similarity, fraction of atoms within 5 %.
+  public var accuracyRows: [[String]] {
+    func percent(_ x: Double?) -> String { x.map { String(format: "%.2f %%", 100 * $0) } ?? "—" }
+    return [
+      ["relative force error (force MAE ÷ mean |F| component of the reference)", percent(relativeForceError)],
+      ["force cosine similarity (mean over atoms)", forceCosine.map { String(format: "%.4f", $0) } ?? "—"],
+      ["atoms with force error < 5 % of |F| of the reference", percent(forceWithinTolerance)],
+    ]
+  }
+
+  /// Header and rows of the per-element force table: element, atoms, MAE, RMSE (meV/Å),
+  /// relative error, cosine, fraction within 5 %; elements in atomic-number order.
+  public var elementTable: (header: [String], rows: [[String]]) {
+    func meV(_ x: Double?) -> String { x.map { String(format: "%.2f", 1000 * $0) } ?? "—" }
+    func percent(_ x: Double?) -> String { x.map { String(format: "%.1f %%", 100 * $0) } ?? "—" }
+    let rows = forcesByElement.sorted { (Elements.atomicNumber($0.key) ?? 0) < (Elements.atomicNumber($1.key) ?? 0) }
+      .map { symbol, e in
+        [symbol, "\(e.atoms)", meV(e.mae), meV(e.rmse), percent(e.relative),
+         e.cosine.map { String(format: "%.4f", $0) } ?? "—", percent(e.withinTolerance)]
+      }
+    return (["element", "atoms", "force MAE (meV/Å)", "force RMSE (meV/Å)", "relative error", "cosine", "within 5 %"], rows)
   }
 }

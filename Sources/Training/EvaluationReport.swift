@@ -56,11 +56,12 @@ public func writeEvaluationReport(_ evaluation: Evaluation, to folder: URL, titl
   page.paragraph("\(summary.structures) structures, \(summary.atoms) atoms. Energies per atom; forces and stress per component.")
   page.heading("Errors")
   page.table(header: ["quantity", "MAE", "RMSE"], rows: summary.tableRows)
-  if let c = summary.forceCosine { page.paragraph(String(format: "Mean cosine similarity of force vectors: %.4f", c)) }
-  if !summary.forceMAEByElement.isEmpty {
-    let rows = summary.forceMAEByElement.sorted { (Elements.atomicNumber($0.key) ?? 0) < (Elements.atomicNumber($1.key) ?? 0) }
-      .map { [$0.key, String(format: "%.2f", 1000 * $0.value)] }
-    page.table(header: ["element", "force MAE (meV/Å)"], rows: rows, caption: "Force errors by element")
+  page.heading("Accuracy against the reference")
+  page.table(header: ["figure", "value"], rows: summary.accuracyRows,
+             caption: "The headline figure is the \(EvaluationSummary.headlineDescription); these say how large it is next to the forces themselves (1 − relative error is the \"accuracy\" of a \"95 % accurate\" target).")
+  let elements = summary.elementTable
+  if !elements.rows.isEmpty {
+    page.table(header: elements.header, rows: elements.rows, caption: "Force errors by element")
   }
   page.heading("Parity plots and error distribution")
   page.figures(figures)

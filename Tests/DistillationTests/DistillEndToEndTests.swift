@@ -53,6 +53,11 @@ import Training
     #expect(round.structuresLabelled == 4)
     #expect(round.framesExamined == round.deviations.count && round.framesExamined > 0)
     #expect(round.framesUncertain == round.framesExamined)
+    // The round's in-use error: its first student on teacher labels of committee MD frames.
+    let roundInUse = try JSONDecoder().decode(InUseErrors.self, from: Data(contentsOf: paths.activeLearning
+      .appendingPathComponent("round_1").appendingPathComponent("in_use.json")))
+    #expect(roundInUse.labelled == c.validate.inUseSnapshots && round.inUseForceMAE == roundInUse.errors?.forceMAE)
+    #expect(round.inUseForceMAE != nil)
     #expect(dataset.structures.count == candidates.count + 4)
     for (k, candidate) in candidates.enumerated() {
       #expect(dataset.structures[k].positions == candidate.positions)
@@ -102,6 +107,19 @@ import Training
     #expect(runs[0].report.rdf?.difference != nil)
     #expect(runs[1].report.drift != nil)
     #expect(summary.stableRuns == 2 && summary.validationRuns == 2)
+    // In use: 8 snapshots of the 300 K run (the start left out), labelled by EMT; the errors
+    // are the student's on them, as recomputed here from the labelled file.
+    let inUse = try JSONDecoder().decode([InUseErrors].self, from: Data(contentsOf: paths.inUseErrors))
+    #expect(inUse.map(\.run) == ["nvt_300K"])
+    let used = try #require(inUse.first)
+    #expect(used.taken == c.validate.inUseSnapshots && used.labelled == used.taken && used.failed == 0 && !used.steps.contains(0))
+    let snapshots = try ExtXYZ.read(URL(fileURLWithPath: used.labelsFile))
+    #expect(snapshots.allSatisfy { $0.stress?.count == 6 && $0.forces?.count == 32 })
+    let relabelled = try pool.compute([snapshots[0].unlabelled], .energyAndForces)[0]
+    #expect(abs(relabelled.energy - snapshots[0].energy!) < 1e-9)
+    let inUseEvaluation = try Evaluation(potential: student, structures: snapshots).summary
+    #expect(inUseEvaluation.forceMAE == used.errors?.forceMAE && used.errors?.relativeForceError != nil)
+    #expect(summary.inUseForceMAE["nvt_300K"] == used.errors?.forceMAE)
 
     // 6. Speed: both timed on the same structures; the ratio is the ratio of the times.
     let speed = try JSONDecoder().decode(SpeedResult.self, from: Data(contentsOf: paths.speed))
@@ -112,7 +130,8 @@ import Training
     // 7. The report: every section, every figure embedded as an SVG that is a whole document.
     let html = try String(contentsOf: paths.report, encoding: .utf8)
     for section in ["Headline", "Dataset", "Active learning (query by committee)", "Training",
-                    "Errors on the held-out test split", "Molecular dynamics with the student", "Speed", "Settings"] {
+                    "Errors on the held-out test split", "Molecular dynamics with the student", "Errors where the student is used",
+                    "Speed", "Settings"] {
       #expect(html.contains("<h2>\(section)</h2>"), "no section \(section)")
     }
     let images = html.components(separatedBy: "src=\"data:image/svg+xml;base64,").dropFirst()
@@ -124,6 +143,7 @@ import Training
       #expect(svg.contains("<svg") && svg.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</svg>"))
     }
     #expect(!html.contains("<img alt=\"\" "))
+    #expect(!html.contains("Molecule: student against teacher"), "a crystal has no molecular comparison")
     #expect(html.hasSuffix("</html>\n"))
 
     // A rerun of a finished folder does nothing and gives the same figures.

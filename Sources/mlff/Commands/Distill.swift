@@ -67,6 +67,9 @@ extension MLFF {
     @Option(help: ArgumentHelp("Comma-separated MD validation temperatures, K.", valueName: "K,K,…"))
     var temperatures: CommaSeparated<Double>?
 
+    @Option(name: .customLong("md-length"), help: ArgumentHelp("Simulated time of each MD validation run, ps ([validate] length_ps; the target is a stable 100 ps).", valueName: "ps"))
+    var mdLength: Double?
+
     @Option(help: "Rounds of active learning (0: none).")
     var rounds: Int?
 
@@ -115,6 +118,10 @@ extension MLFF {
       if let python { c.python = python }
       if let seed { c.seed = seed }
       if let temperatures { c.validate.temperatures = temperatures.values }
+      if let mdLength {
+        c.validate.lengthPs = mdLength
+        c.validate.steps = 0
+      }
       return c
     }
 
@@ -124,6 +131,9 @@ extension MLFF {
       }
       if let workers, workers < 1 { throw ValidationError("--workers must be at least 1, got \(workers)") }
       if let timeout, !(timeout > 0 && timeout.isFinite) { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
+      if let mdLength, !(mdLength > 0 && mdLength.isFinite) {
+        throw ValidationError("--md-length takes a positive number of picoseconds, e.g. 100; got \(mdLength)")
+      }
       if let temperatures, !temperatures.values.allSatisfy({ $0 > 0 && $0.isFinite }) {
         throw ValidationError("--temperatures takes positive kelvin values separated by commas, e.g. 300,600; got '\(temperatures.defaultValueDescription)'")
       }
@@ -143,6 +153,10 @@ extension MLFF {
         print("test force MAE: " + (summary.testForceMAE.map { String(format: "%.1f meV/Å", 1000 * $0) } ?? "—")
               + ", test energy MAE: " + (summary.testEnergyMAE.map { String(format: "%.2f meV/atom", 1000 * $0) } ?? "—"))
         print("MD stability: \(summary.stableRuns) of \(summary.validationRuns) runs stable")
+        if !summary.inUseForceMAE.isEmpty {
+          print("in-use force MAE (teacher labels on the student's own MD): "
+                + summary.inUseForceMAE.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f meV/Å", $0.key, 1000 * $0.value) }.joined(separator: ", "))
+        }
         print("speed-up over the teacher: " + (summary.speedup.map { String(format: "%.1f×", $0) } ?? "—"))
       } catch {
         let message = (error as? DistillConfigurationError)?.description ?? describeDistillFailure(error)

@@ -12,7 +12,7 @@ extension MLFF {
       commandName: "eval", abstract: "Errors of a model against labelled structures, with parity plots.",
       usage: "mlff eval <data> --model <file> [<options>]",
       discussion: """
-        Prints energy MAE/RMSE (meV/atom), force MAE/RMSE (meV/Å), force cosine similarity, stress MAE (meV/Å³) and per-element force MAE. Writes parity plots, an error histogram and report.html to the folder -o (default: eval/ next to the model). With --json, prints only the metrics, as one JSON object with the unit in every key (force_mae_meV_per_A, …).
+        Prints energy MAE/RMSE (meV/atom), force MAE/RMSE (meV/Å), stress MAE (meV/Å³); the force accuracy against the reference: relative force error (force MAE ÷ mean |F| component of the reference), force cosine similarity, fraction of atoms whose force error is under 5 % of the reference's |F|; and all force figures per element. The headline figure is the force MAE. Writes parity plots, an error histogram and report.html to the folder -o (default: eval/ next to the model). With --json, prints only the metrics, as one JSON object with the unit in every key (force_mae_meV_per_A, …).
 
         Examples:
           mlff eval runs/x/data.h5 --model runs/x/model.safetensors --split test
@@ -92,10 +92,16 @@ extension MLFF {
         for row in summary.tableRows {
           print(row[0].padding(toLength: 20, withPad: " ", startingAt: 0) + row[1].leftPadded(10) + " " + row[2].leftPadded(10))
         }
-        if let c = summary.forceCosine { print(String(format: "force cosine similarity %.4f", c)) }
-        for (symbol, mae) in summary.forceMAEByElement.sorted(by: { $0.key < $1.key }) {
-          print(String(format: "force MAE %@: %.2f meV/Å", symbol, 1000 * mae))
+        for row in summary.accuracyRows { print("\(row[0]): \(row[1])") }
+        let elements = summary.elementTable
+        if !elements.rows.isEmpty {
+          print("by element   atoms   MAE (meV/Å)  RMSE (meV/Å)  relative   cosine  within 5 %")
+          for r in elements.rows {
+            print(r[0].padding(toLength: 9, withPad: " ", startingAt: 0) + r[1].leftPadded(8) + r[2].leftPadded(13)
+                  + r[3].leftPadded(14) + r[4].leftPadded(10) + r[5].leftPadded(9) + r[6].leftPadded(12))
+          }
         }
+        print("headline: \(EvaluationSummary.headlineDescription)")
       }
       let folder = (output ?? reportAlias).map { URL(fileURLWithPath: $0) }
         ?? modelURL.deletingLastPathComponent().appendingPathComponent("eval")
