@@ -3,6 +3,7 @@
 #   make test   install what is missing, build, run every Swift and Python test
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 MLFF := .build/release/mlff
+LIBMLFF := .build/release/libmlff_c.so
 
 .PHONY: demo test bootstrap build bench-setup clean
 
@@ -12,10 +13,12 @@ bootstrap:
 build: bootstrap
 	swift build $(SWIFT_FLAGS)
 
-test: bootstrap
+# The tests also run the LAMMPS example, so they install LAMMPS (about a minute of apt).
+test:
+	scripts/bootstrap --lammps
 	swift build $(SWIFT_FLAGS) --build-tests
 	swift test $(SWIFT_FLAGS) --skip-build
-	MLFF_BIN=$(abspath $(MLFF)) .venv/bin/python -m pytest -q python/tests
+	MLFF_BIN=$(abspath $(MLFF)) MLFF_LIBRARY=$(abspath $(LIBMLFF)) .venv/bin/python -m pytest -q python/tests
 
 demo: bootstrap
 	scripts/demo
