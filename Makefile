@@ -5,7 +5,7 @@ SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 MLFF := .build/release/mlff
 LIBMLFF := .build/release/libmlff_c.so
 
-.PHONY: demo test bootstrap build bench-setup clean
+.PHONY: demo test bootstrap build bench-setup wheel clean
 
 bootstrap:
 	scripts/bootstrap
@@ -20,6 +20,13 @@ test:
 	swift test $(SWIFT_FLAGS) --skip-build
 	MLFF_BIN=$(abspath $(MLFF)) MLFF_LIBRARY=$(abspath $(LIBMLFF)) .venv/bin/python -m pytest -q python/tests
 
+# A self-contained wheel (libmlff with the Swift runtime linked in), then its test in a fresh
+# venv. Not part of `make test`: the static library is a second release build (see docs/deploy.md).
+wheel: bootstrap
+	scripts/wheel
+	swift build $(SWIFT_FLAGS)
+	MLFF_BIN=$(abspath $(MLFF)) MLFF_LIBRARY=$(abspath $(LIBMLFF)) .venv/bin/python -m pytest -q python/tests/test_wheel.py
+
 demo: bootstrap
 	scripts/demo
 
@@ -27,4 +34,4 @@ bench-setup:
 	scripts/bootstrap --bench
 
 clean:
-	rm -rf .build runs/demo
+	rm -rf .build .build-wheel dist runs/demo
