@@ -129,13 +129,23 @@ func compileCheckProgram(into folder: URL) throws -> URL {
   let source = CProgramTests.repository.appendingPathComponent("Tests/MLFFCTests/Programs/mlff_check.c")
   let include = CProgramTests.repository.appendingPathComponent("include")
   let output = folder.appendingPathComponent("mlff_check")
-  let compiler = ProcessInfo.processInfo.environment["CC"] ?? "cc"
+  let compiler = try cCompiler()
   let run = try runProgram(URL(fileURLWithPath: "/usr/bin/env"), [
     compiler, "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", include.path, source.path,
     "-L", library.path, "-lmlff_c", "-Wl,-rpath," + library.path, "-lpthread", "-lm", "-o", output.path,
   ])
   guard run.status == 0 else { throw CProgramFailure("compiling mlff_check.c failed:\n\(run.output)") }
   return output
+}
+
+/// `$CC`, else `cc`, else the `clang` that comes with the Swift toolchain.
+func cCompiler() throws -> String {
+  if let cc = ProcessInfo.processInfo.environment["CC"], !cc.isEmpty { return cc }
+  let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+  for name in ["cc", "clang", "gcc"] {
+    for folder in path where FileManager.default.isExecutableFile(atPath: "\(folder)/\(name)") { return name }
+  }
+  throw CProgramFailure("no C compiler found (looked for $CC, cc, clang and gcc on PATH); the Swift toolchain's clang will do")
 }
 
 /// Runs a program; stdout and stderr together.
