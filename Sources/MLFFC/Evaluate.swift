@@ -22,6 +22,9 @@ func evaluate(
   try model.requireUnchangedFile()
   let batch = try structures(
     atomCounts: atomCounts, atomicNumbers: atomicNumbers, positions: positions, cells: cells, pbc: pbc, name: name)
+  for (s, structure) in batch.enumerated() {
+    try requirePlausibleNeighbourCount(structure, cutoff: model.potential.model.configuration.cutoff, name: name(s))
+  }
   var properties: PropertySet = [.energy]
   if energies != nil { properties.insert(.atomicEnergies) }
   if forces != nil { properties.insert(.forces) }

@@ -37,6 +37,7 @@ import Testing
     // Each refusal names what was wrong.
     for (what, words) in [
       ("unknown element", "U (atomic numbers [92])"), ("NaN position", "atom 1"), ("zero-volume periodic cell", "zero volume"),
+      ("tiny periodic cell", "neighbours"), ("thin periodic direction", "images of itself"),
       ("truncated model", "truncated"), ("model changed on disk", "changed on disk"), ("model removed", "removed"),
     ] {
       let line = run.output.split(separator: "\n").first { $0.hasPrefix("message \(what):") } ?? ""

@@ -196,6 +196,15 @@ def test_zero_volume_periodic_cell(model):
         atoms.get_potential_energy()
 
 
+def test_collapsed_cell_is_refused_not_allocated(model):
+    from mlff_distiller import InvalidStructureError
+
+    atoms = Atoms("Cu2", positions=[[0, 0, 0], [0.005, 0.005, 0.005]], cell=[0.01, 0.01, 0.01], pbc=True)
+    atoms.calc = calculator(model)
+    with pytest.raises(InvalidStructureError, match="neighbours"):
+        atoms.get_forces()
+
+
 def test_truncated_and_missing_model_files(model, tmp_path):
     from mlff_distiller import MLFFCalculator, ModelFileError
 

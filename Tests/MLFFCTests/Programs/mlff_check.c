@@ -161,6 +161,15 @@ static void check_bad_input(const mlff_model *model, const structure *s, const c
   error = NULL;
   expect_error(mlff_compute(model, n, z, r, NULL, periodic, &energy, NULL, NULL, NULL, &error),
                MLFF_ERROR_NULL_ARGUMENT, &error, "periodic without a cell");
+  double tiny[9] = {0.01, 0, 0, 0, 0.01, 0, 0, 0, 0.01}; /* 10^9 self-images within the cutoff */
+  error = NULL;
+  expect_error(mlff_compute(model, n, z, r, tiny, periodic, &energy, NULL, forces, stress, &error),
+               MLFF_ERROR_INVALID_STRUCTURE, &error, "tiny periodic cell");
+  int32_t thin_pbc[3] = {1, 0, 0};
+  double thin[9] = {0.001, 0, 0, 0, 10, 0, 0, 0, 10};
+  error = NULL;
+  expect_error(mlff_compute(model, n, z, r, thin, thin_pbc, &energy, NULL, forces, NULL, &error),
+               MLFF_ERROR_INVALID_STRUCTURE, &error, "thin periodic direction");
   double nan_cell[9] = {5, 0, 0, 0, NAN, 0, 0, 0, 5};
   error = NULL;
   expect_error(mlff_compute(model, n, z, r, nan_cell, periodic, &energy, NULL, NULL, NULL, &error),
