@@ -3,8 +3,9 @@
 #   make test   install what is missing, build, run every Swift and Python test
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 MLFF := .build/release/mlff
+LIBMLFF := .build/release/libmlff_c.so
 
-.PHONY: demo test bootstrap build bench-setup clean
+.PHONY: demo test bootstrap build bench-setup wheel clean
 
 bootstrap:
 	scripts/bootstrap
@@ -12,10 +13,19 @@ bootstrap:
 build: bootstrap
 	swift build $(SWIFT_FLAGS)
 
-test: bootstrap
+# The tests also run the LAMMPS example, so they install LAMMPS (about a minute of apt).
+test:
+	scripts/bootstrap --lammps
 	swift build $(SWIFT_FLAGS) --build-tests
 	swift test $(SWIFT_FLAGS) --skip-build
-	MLFF_BIN=$(abspath $(MLFF)) .venv/bin/python -m pytest -q python/tests
+	MLFF_BIN=$(abspath $(MLFF)) MLFF_LIBRARY=$(abspath $(LIBMLFF)) .venv/bin/python -m pytest -q python/tests
+
+# A self-contained wheel (libmlff with the Swift runtime linked in), then its test in a fresh
+# venv. Not part of `make test`: the static library is a second release build (see docs/deploy.md).
+wheel: bootstrap
+	scripts/wheel
+	swift build $(SWIFT_FLAGS)
+	MLFF_BIN=$(abspath $(MLFF)) MLFF_LIBRARY=$(abspath $(LIBMLFF)) .venv/bin/python -m pytest -q python/tests/test_wheel.py
 
 demo: bootstrap
 	scripts/demo
@@ -24,4 +34,4 @@ bench-setup:
 	scripts/bootstrap --bench
 
 clean:
-	rm -rf .build runs/demo
+	rm -rf .build .build-wheel dist runs/demo

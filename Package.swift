@@ -13,6 +13,9 @@ let package = Package(
     .library(name: "Potentials", targets: ["Potentials"]),
     .library(name: "PaiNN", targets: ["PaiNN"]),
     .library(name: "Serving", targets: ["Serving"]),
+    // libmlff: the C ABI of a trained student, built as libmlff_c.so (the name `mlff` is the
+    // executable's); header include/mlff.h; docs/deploy.md.
+    .library(name: "mlff_c", type: .dynamic, targets: ["MLFFC"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -65,6 +68,12 @@ let package = Package(
         "Reporting", .product(name: "TOMLKit", package: "TOMLKit"),
       ]),
 
+    // MARK: C library (libmlff)
+    // The header C callers compile against, as a module so that the Swift side is checked
+    // against it.
+    .systemLibrary(name: "CMLFF", path: "include"),
+    .target(name: "MLFFC", dependencies: ["CMLFF", "Atomistic", "PaiNN", "Potentials"]),
+
     // MARK: Command line
     .executableTarget(
       name: "mlff",
@@ -93,6 +102,7 @@ let package = Package(
       name: "DistillationTests",
       dependencies: ["Atomistic", "Datasets", "Distillation", "Dynamics", "PaiNN", "Potentials", "Teacher", "Training"]),
     .testTarget(name: "CLITests", dependencies: ["Atomistic"]),
+    .testTarget(name: "MLFFCTests", dependencies: ["Atomistic", "PaiNN", "Potentials"], exclude: ["Programs"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -4,6 +4,8 @@ import Autodiff
 struct PaiNNEvaluation {
   /// Total energy of each structure, [nStructures], eV.
   var energies: [Double]
+  /// Energy of each atom, σ e_i + μ_{Z_i}, [nAtoms], eV; a structure's sum is its energy.
+  var atomEnergies: [Double]
   /// −∂E/∂R, [nAtoms], eV/Å (empty when gradients were not asked for).
   var forces: [SIMD3<Double>]
   /// ∂E/∂ε of each structure as a row-major 3×3, [nStructures][9], eV (empty when not asked).
@@ -64,8 +66,10 @@ final class PaiNNNetwork<T: TensorScalar>: Sendable {
       let b = mixing.forward(q: q, mu: mu, atomCount: n, workspace: workspace, saving: gradients)
       if let a, let b { saved.append((a, b)) }
     }
-    let (energies, readoutInput) = readout.forward(q: q, graph: graph)
-    guard gradients else { return PaiNNEvaluation(energies: energies, forces: [], strainDerivatives: []) }
+    let (energies, atomEnergies, readoutInput) = readout.forward(q: q, graph: graph)
+    guard gradients else {
+      return PaiNNEvaluation(energies: energies, atomEnergies: atomEnergies, forces: [], strainDerivatives: [])
+    }
 
     let gq = ScratchBuffer<T>(n * f), gmu = ScratchBuffer<T>(n * 3 * f)
     readout.backward(hiddenInput: readoutInput, atomCount: n, into: gq)
@@ -79,6 +83,6 @@ final class PaiNNNetwork<T: TensorScalar>: Sendable {
     }
     let (forces, strain) = edges.backward(
       graph, basisGradients: basisGradients, cutoffGradients: cutoffGradients, unitGradients: unitGradients)
-    return PaiNNEvaluation(energies: energies, forces: forces, strainDerivatives: strain)
+    return PaiNNEvaluation(energies: energies, atomEnergies: atomEnergies, forces: forces, strainDerivatives: strain)
   }
 }

@@ -14,7 +14,7 @@ public enum PaiNNPrecision: String, Sendable, CaseIterable, Codable {
 ///
 /// Energy `E = Σ_i (σ·e_i + μ_{Z_i})` (eV); forces `−∂E/∂R` (eV/Å); stress `(1/V) ∂E/∂ε`
 /// (eV/Å³, Voigt xx yy zz yz xz xy) for structures periodic in all three directions, all from
-/// one reverse pass.
+/// one reverse pass; per-atom energies `σ·e_i + μ_{Z_i}` (eV, summing to E) when asked.
 public final class PaiNNPotential: Potential, Sendable {
   /// The model evaluated.
   public let model: PaiNNModel
@@ -46,7 +46,7 @@ public final class PaiNNPotential: Potential, Sendable {
   /// The model's elements.
   public var supportedAtomicNumbers: Set<Int>? { Set(model.elements) }
 
-  /// Energy, and forces and stress when asked, for every structure, in one pass.
+  /// Energy, and forces, stress and per-atom energies when asked, for every structure, in one pass.
   /// - Throws: `PotentialError.unsupportedElements` naming the structure and the elements.
   public func compute(_ structures: [Structure], _ properties: PropertySet) throws -> [Results] {
     guard !structures.isEmpty else { return [] }
@@ -58,6 +58,9 @@ public final class PaiNNPotential: Potential, Sendable {
       var r = Results(energy: out.energies[s])
       if properties.contains(.forces) {
         r.forces = Array(out.forces[graph.atomStart[s]..<graph.atomStart[s + 1]])
+      }
+      if properties.contains(.atomicEnergies) {
+        r.atomicEnergies = Array(out.atomEnergies[graph.atomStart[s]..<graph.atomStart[s + 1]])
       }
       if properties.contains(.stress), graph.fullyPeriodic[s] {
         r.stress = voigtStress(strainDerivative: out.strainDerivatives[s], volume: graph.volumes[s])

@@ -22,7 +22,7 @@ public struct CommitteeDeviation: Sendable, Hashable {
 ///
 /// Energy, forces and stress are the members' means — `Ē = (1/K) Σ_k E^k`, and likewise for
 /// forces and stress, so the mean forces are still −∂Ē/∂R and MD with the committee conserves
-/// energy. The spread of the members' forces measures how uncertain the student is on a
+/// energy (per-atom energies, when asked, are the members' means too). The spread of the members' forces measures how uncertain the student is on a
 /// structure (query by committee, as DP-GEN does for active learning).
 public final class CommitteePotential: Potential {
   /// The members, K ≥ 2.
@@ -87,8 +87,15 @@ public final class CommitteePotential: Potential {
         for m in perMember { for v in 0..<6 { acc[v] += m[s].stress![v] } }
         meanStress = acc.map { $0 / k }
       }
+      var meanAtomicEnergies: [Double]? = nil
+      if properties.contains(.atomicEnergies), perMember.allSatisfy({ $0[s].atomicEnergies != nil }) {
+        var acc = [Double](repeating: 0, count: n)
+        for m in perMember { for i in 0..<n { acc[i] += m[s].atomicEnergies![i] } }
+        meanAtomicEnergies = acc.map { $0 / k }
+      }
       let results = Results(
-        energy: meanEnergy, forces: properties.contains(.forces) ? meanForces : nil, stress: meanStress)
+        energy: meanEnergy, forces: properties.contains(.forces) ? meanForces : nil, stress: meanStress,
+        atomicEnergies: meanAtomicEnergies)
       let deviation = CommitteeDeviation(
         maxForceDeviation: maxDev, meanForceDeviation: n > 0 ? sumDev / Double(n) : 0,
         energyDeviationPerAtom: n > 0 ? energySpread / Double(n) : 0)

@@ -11,6 +11,9 @@ public struct PropertySet: OptionSet, Sendable, Hashable {
   public static let forces = PropertySet(rawValue: 1 << 1)
   /// Stress (1/V) ∂E/∂ε, eV/Å³, Voigt xx yy zz yz xz xy (periodic structures only).
   public static let stress = PropertySet(rawValue: 1 << 2)
+  /// Per-atom energies e_i with Σ_i e_i = E, eV (ASE's `energies`); only potentials that
+  /// decompose their energy into atoms give them.
+  public static let atomicEnergies = PropertySet(rawValue: 1 << 3)
 
   public static let energyAndForces: PropertySet = [.energy, .forces]
   public static let all: PropertySet = [.energy, .forces, .stress]
@@ -25,11 +28,17 @@ public struct Results: Sendable, Hashable {
   /// Stress (1/V) ∂E/∂ε, [6] Voigt xx yy zz yz xz xy, eV/Å³; nil when not requested or not
   /// periodic in all three directions.
   public var stress: [Double]?
+  /// Per-atom energies, [nAtoms], eV, summing to `energy`; nil when not requested or when the
+  /// potential does not decompose its energy.
+  public var atomicEnergies: [Double]?
 
-  public init(energy: Double, forces: [SIMD3<Double>]? = nil, stress: [Double]? = nil) {
+  public init(
+    energy: Double, forces: [SIMD3<Double>]? = nil, stress: [Double]? = nil, atomicEnergies: [Double]? = nil
+  ) {
     self.energy = energy
     self.forces = forces
     self.stress = stress
+    self.atomicEnergies = atomicEnergies
   }
 }
 

@@ -116,8 +116,9 @@ import Testing
     let energies = scatterAdd(atomEnergies, into: graph.structureCount, at: graph.structureIndex)
     let g = gradients(of: energies.sum(), wrt: [q])
 
-    let (handEnergies, hidden) = readout.forward(q: ScratchBuffer(q0), graph: graph)
+    let (handEnergies, handAtomEnergies, hidden) = readout.forward(q: ScratchBuffer(q0), graph: graph)
     expectClose(handEnergies, energies.scalars, "E_s", tolerance: 1e-13)
+    expectClose(handAtomEnergies, atomEnergies.scalars, "e_i", tolerance: 1e-13)
     let gq = ScratchBuffer<Double>(n * f)
     readout.backward(hiddenInput: hidden, atomCount: n, into: gq)
     expectClose(gq.array, g[0].scalars, "∂E/∂q")

@@ -21,20 +21,25 @@ struct Readout<T: TensorScalar>: Sendable {
   /// μ of each element (embedding row), eV.
   let referenceEnergies: [Double]
 
-  /// Energies of every structure and W₅ q + b₅ [N, H] for the adjoint.
-  /// - Returns: E_s, [nStructures], eV, summed in Double.
-  func forward(q: ScratchBuffer<T>, graph: PaiNNGraph) -> (energies: [Double], hiddenInput: ScratchBuffer<T>) {
+  /// Energies of every structure and of every atom, and W₅ q + b₅ [N, H] for the adjoint.
+  /// - Returns: E_s, [nStructures], eV, summed in Double in atom order; the per-atom terms
+  ///   σ e_i + μ_{Z_i}, [nAtoms], eV, whose sum over a structure's atoms is its E_s.
+  func forward(
+    q: ScratchBuffer<T>, graph: PaiNNGraph
+  ) -> (energies: [Double], atomEnergies: [Double], hiddenInput: ScratchBuffer<T>) {
     let n = graph.atomCount, hc = hiddenCount
     let a = ScratchBuffer<T>(n * hc)
     dense(q.pointer, rows: n, weights.hidden, into: a.pointer, outCount: hc, inCount: featureCount)
     let w = weights.output.weight, b = Double(weights.output.bias![0])
     var energies = [Double](repeating: 0, count: graph.structureCount)
+    var atomEnergies = [Double](repeating: 0, count: n)
     for i in 0..<n {
       var e: T = 0
       for k in 0..<hc { e += silu(a[i * hc + k]) * w[k] }
-      energies[Int(graph.structureIndex[i])] += energyScale * (Double(e) + b) + referenceEnergies[Int(graph.species[i])]
+      atomEnergies[i] = energyScale * (Double(e) + b) + referenceEnergies[Int(graph.species[i])]
+      energies[Int(graph.structureIndex[i])] += atomEnergies[i]
     }
-    return (energies, a)
+    return (energies, atomEnergies, a)
   }
 
   /// ∂E/∂q, [N, F], written into `gq`.
