@@ -1,11 +1,12 @@
 # The two commands that do everything on a fresh Debian machine:
 #   make demo   run the main job on the example that ships with the project
+#               (make demo-molecules: the same for GFN2-xTB and four molecules from SMILES)
 #   make test   install what is missing, build, run every Swift and Python test
 SWIFT_FLAGS := -c release -Xswiftc -enable-testing
 MLFF := .build/release/mlff
 LIBMLFF := .build/release/libmlff_c.so
 
-.PHONY: demo test bootstrap build bench-setup wheel clean
+.PHONY: demo demo-molecules test bootstrap build bench-setup wheel clean
 
 bootstrap:
 	scripts/bootstrap
@@ -30,8 +31,11 @@ wheel: bootstrap
 demo: bootstrap
 	scripts/demo
 
+demo-molecules: bootstrap
+	scripts/demo molecules
+
 bench-setup:
 	scripts/bootstrap --bench
 
 clean:
-	rm -rf .build .build-wheel dist runs/demo
+	rm -rf .build .build-wheel dist runs/demo runs/demo-emt runs/demo-molecules

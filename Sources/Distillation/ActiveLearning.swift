@@ -123,8 +123,16 @@ extension DistillRun {
       try state.write(to: folder)
       let fraction = frames.isEmpty ? 0 : Double(uncertain) / Double(frames.count)
       if fraction < al.stopFraction {
-        if verbose { log(String(format: "only %.1f%% of the frames are uncertain (below %.1f%%): the committee agrees; stopping active learning", 100 * fraction, 100 * al.stopFraction)) }
-        if verbose, let used = inUse?.errors?.forceMAE, let test = firstTest?.forceMAE, used > test {
+        // Few frames in the window means either that the committee agrees (most below
+        // trust_low) or that it is lost (most at or above trust_high, frames never labelled):
+        // a round more would add nothing either way, but the two are not the same verdict.
+        let beyondFraction = frames.isEmpty ? 0 : Double(beyond) / Double(frames.count)
+        if verbose && beyondFraction >= 0.5 {
+          log(String(format: "only %.1f%% of the frames are uncertain, but %.1f%% are beyond trust_high (%.3g eV/Å) and are not labelled: the committee does not agree; stopping active learning (raise [active_learning] trust_high if these configurations are physical)", 100 * fraction, 100 * beyondFraction, al.trustHigh))
+        } else if verbose {
+          log(String(format: "only %.1f%% of the frames are uncertain (below %.1f%%): the committee agrees; stopping active learning", 100 * fraction, 100 * al.stopFraction))
+        }
+        if verbose, beyondFraction < 0.5, let used = inUse?.errors?.forceMAE, let test = firstTest?.forceMAE, used > test {
           log(String(format: "note: the committee agrees, but the in-use force MAE (%.1f meV/Å) is still above the test split's (%.1f meV/Å): the data do not yet cover what the student meets in MD", 1000 * used, 1000 * test))
         }
         break
