@@ -101,6 +101,35 @@ def test_forces_and_stress_are_derivatives_of_the_energy(model):
             np.testing.assert_allclose(stress, calculate_numerical_stress(atoms, eps=1e-5), atol=1e-7)
 
 
+def test_recomputes_exactly_when_the_structure_changes(model):
+    """The fast state check: any change of positions, numbers, cell or pbc (even 1e-12 Å)
+    recomputes and gives what a fresh calculator gives; changes the student cannot see reuse."""
+    calc = calculator(model, "double")
+    calls = []
+    inner = calc.calculate
+    calc.calculate = lambda *a, **k: (calls.append(1), inner(*a, **k))
+    atoms = frames()[1]
+    atoms.calc = calc
+    first = atoms.get_forces().copy()
+    atoms.set_initial_magnetic_moments(np.ones(len(atoms)))
+    atoms.info["note"] = "not seen by the student"
+    np.testing.assert_array_equal(atoms.get_forces(), first)
+    assert len(calls) == 1
+    changes = [
+        lambda a: a.positions.__setitem__((0, 0), a.positions[0, 0] + 1e-12),
+        lambda a: a.set_cell(a.cell.array * (1 + 1e-9), scale_atoms=False),
+        lambda a: a.set_pbc([True, True, False]),
+        lambda a: a.numbers.__setitem__(0, 6),
+    ]
+    for change in changes:
+        change(atoms)
+        got = atoms.get_forces()
+        fresh = atoms.copy()
+        fresh.calc = calculator(model, "double")
+        np.testing.assert_array_equal(got, fresh.get_forces())
+    assert len(calls) == 1 + len(changes)
+
+
 def test_batch_equals_single_calls(model):
     from mlff_distiller import Model
 
