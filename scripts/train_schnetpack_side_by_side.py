@@ -5,16 +5,25 @@ Run by hand (needs the benchmark environment, `make bench-setup`):
 
     .venv-bench/bin/python scripts/train_schnetpack_side_by_side.py \
         --mlff .build/release/mlff --minutes 5 --out runs/side-by-side
+    .venv-bench/bin/python scripts/train_schnetpack_side_by_side.py --system molecules \
+        --mlff .build/release/mlff --minutes 4 --out runs/side-by-side-molecules
 
-1. Builds an EMT-labelled set of rattled and strained fcc Cu cells (4 to 32 atoms) with ASE
-   and splits it into train/validation/test extended XYZ files.
+1. `--system copper` (default): builds an EMT-labelled set of rattled and strained fcc Cu cells
+   (4 to 32 atoms) with ASE. `--system molecules`: reads a GFN2-xTB-labelled set of rotated and
+   rattled conformers of ethanol, paracetamol, aspirin and caffeine (9 to 24 atoms,
+   non-periodic), made once by `scripts/make_molecule_set.py` with `--data-python` (a Python
+   with RDKit and tblite, `scripts/bootstrap --teacher gfn2-xtb`) and cached in
+   `--molecule-data`. Either set is split into train/validation/test extended XYZ files.
+   Molecules have no stress: neither trainer has a stress term (mlff: `--stress-weight 0`).
 2. Trains `mlff train --preset small` (F 64, 3 layers, 20 radial functions, 5 Å) for the
    wall-clock budget on 2 threads, then evaluates the best model on the test split.
 3. Trains schnetpack's PaiNN of the same size (BesselRBF 20, cosine cutoff 5 Å, Atomwise
    F→F/2→1, forces by autograd) with schnetpack's AtomisticTask and PyTorch Lightning, on
    2 torch threads, AdamW, the same loss (MSE of energy per atom, weight 1; MSE of force
    components, weight 100) and batch size, for the same wall-clock budget; evaluates the
-   last model on the same test split.
+   last model on the same test split. Energy offsets: the mean energy per atom (copper), or
+   per-element reference energies fitted by least squares to the training split (molecules,
+   as `mlff train` fits its own).
 4. Prints test force MAE (meV/Å), energy MAE (meV/atom) and training structures per second
    for both, with ratios.
 """
@@ -50,6 +59,33 @@ def make_copper(count, seed):
     return out
 
 
+def read_molecules(args):
+    """The cached GFN2-xTB molecule set, made first when missing (with `--data-python`)."""
+    from ase.io import read
+
+    command = [args.data_python, os.path.join(os.path.dirname(__file__), "make_molecule_set.py"),
+               "--out", args.molecule_data, "--per-molecule", str(args.structures // 4)]
+    print("$", " ".join(command), flush=True)
+    subprocess.run(command, check=True)
+    structures = read(args.molecule_data, index=":")
+    for a in structures:  # ASE's reader may hand the labels over as a calculator's results
+        if a.calc is not None:
+            a.info["energy"] = a.calc.results.get("energy", a.info.get("energy"))
+            if "forces" in a.calc.results:
+                a.arrays["forces"] = a.calc.results["forces"]
+            a.calc = None
+    return structures
+
+
+def reference_energies(structures):
+    """Per-element μ_Z minimising Σ_s (E_s − Σ_Z n_sZ μ_Z)², eV, as {Z: μ_Z}."""
+    elements = sorted({int(z) for a in structures for z in a.numbers})
+    counts = np.array([[np.sum(a.numbers == z) for z in elements] for a in structures], dtype=float)
+    energies = np.array([a.info["energy"] for a in structures])
+    mu = np.linalg.lstsq(counts, energies, rcond=None)[0]
+    return dict(zip(elements, mu))
+
+
 def write_splits(structures, folder, seed):
     from ase.io import write
 
@@ -80,6 +116,8 @@ def run_mlff(args, paths, out):
         "--lr", str(args.lr), "--energy-weight", "1", "--force-weight", "100",
         "--threads", "2", "--seed", "0", "--patience", "100000",
     ]
+    if args.system == "molecules":
+        command += ["--stress-weight", "0"]
     print("$", " ".join(command), flush=True)
     start = time.time()
     subprocess.run(command, check=True)
@@ -128,8 +166,15 @@ def run_schnetpack(args, splits, out):
     if os.path.exists(db):
         os.remove(db)
     ordered = splits["train"] + splits["validation"] + splits["test"]
+    atomrefs = None
+    if args.system == "molecules":
+        # Per-element reference energies from the training split, kept in the database where
+        # schnetpack's offset transforms read them (the molecules differ in composition, so one
+        # mean energy per atom would leave eV-sized offsets to learn).
+        mu = reference_energies(splits["train"])
+        atomrefs = {"energy": [float(mu.get(z, 0.0)) for z in range(100)]}
     dataset = spk.data.ASEAtomsData.create(
-        db, distance_unit="Ang", property_unit_dict={"energy": "eV", "forces": "eV/Ang"})
+        db, distance_unit="Ang", property_unit_dict={"energy": "eV", "forces": "eV/Ang"}, atomrefs=atomrefs)
     dataset.add_systems(
         [{"energy": np.array([a.info["energy"]]), "forces": a.arrays["forces"]} for a in ordered],
         [a.copy() for a in ordered])
@@ -137,12 +182,18 @@ def run_schnetpack(args, splits, out):
     split_file = os.path.join(folder, "split.npz")
     np.savez(split_file, train_idx=np.arange(n_train), val_idx=np.arange(n_train, n_train + n_val),
              test_idx=np.arange(n_train + n_val, len(ordered)))
+    if atomrefs is not None:
+        offsets = dict(remove_mean=False, remove_atomrefs=True)
+        restore = dict(add_mean=False, add_atomrefs=True)
+    else:
+        offsets = dict(remove_mean=True, remove_atomrefs=False)
+        restore = dict(add_mean=True, add_atomrefs=False)
     data = spk.data.AtomsDataModule(
         db, batch_size=args.batch_size, split_file=split_file, num_train=n_train, num_val=n_val,
         transforms=[
             # schnetpack's fastest CPU neighbour list (matscipy), as its docs recommend.
             trn.MatScipyNeighborList(cutoff=cutoff),
-            trn.RemoveOffsets("energy", remove_mean=True, remove_atomrefs=False),
+            trn.RemoveOffsets("energy", **offsets),
             trn.CastTo32(),
         ],
         num_workers=0, pin_memory=False)
@@ -167,7 +218,7 @@ def run_schnetpack(args, splits, out):
         input_modules=[spk.atomistic.PairwiseDistances()],
         output_modules=[spk.atomistic.Atomwise(n_in=64, output_key="energy"),
                         spk.atomistic.Forces(energy_key="energy", force_key="forces"), AtomCount()],
-        postprocessors=[trn.CastTo64(), trn.AddOffsets("energy", add_mean=True, add_atomrefs=False)])
+        postprocessors=[trn.CastTo64(), trn.AddOffsets("energy", **restore)])
 
     class PerAtomEnergy(spk.task.ModelOutput):
         """MSE of the energy per atom, as `mlff train` uses."""
@@ -239,6 +290,11 @@ def run_schnetpack(args, splits, out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--system", choices=["copper", "molecules"], default="copper")
+    parser.add_argument("--molecule-data", default="runs/molecules/labelled.xyz",
+                        help="cache of the GFN2-xTB molecule set (--system molecules)")
+    parser.add_argument("--data-python", default=".venv/bin/python",
+                        help="a Python with RDKit and tblite, to make the molecule set when it is not cached")
     parser.add_argument("--mlff", default=".build/release/mlff")
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--structures", type=int, default=400)
@@ -251,10 +307,15 @@ def main():
     args = parser.parse_args()
     out = args.out or tempfile.mkdtemp(prefix="side-by-side-")
     os.makedirs(out, exist_ok=True)
-    structures = make_copper(args.structures, seed=0)
+    if args.system == "molecules":
+        structures = read_molecules(args)
+        kind = "GFN2-xTB molecules"
+    else:
+        structures = make_copper(args.structures, seed=0)
+        kind = "EMT Cu cells"
     paths, splits = write_splits(structures, out, seed=0)
     sizes = sorted({len(a) for a in structures})
-    print(f"data: {len(structures)} EMT Cu cells of {sizes} atoms; "
+    print(f"data: {len(structures)} {kind} of {sizes} atoms; "
           f"{len(splits['train'])}/{len(splits['validation'])}/{len(splits['test'])} train/val/test; "
           f"budget {args.minutes} min each", flush=True)
     mine = run_mlff(args, paths, out)

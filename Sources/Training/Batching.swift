@@ -14,18 +14,27 @@ func epochSeed(_ seed: UInt64, epoch: Int) -> UInt64 {
 ///
 /// The structures are shuffled (Fisher–Yates with a seeded SplitMix64), then cut into
 /// consecutive batches whenever adding the next structure would exceed the atom target
-/// `batchSize × mean atoms per structure` (a batch always holds at least one structure).
-/// Batches of a dataset with mixed sizes therefore cost about the same, instead of a few
-/// batches of large cells dominating an epoch.
+///
+///     target = min(batchSize × mean atoms per structure, maxAtoms)
+///
+/// (a batch always holds at least one structure). Batches of a dataset with mixed sizes
+/// therefore cost about the same, instead of a few batches of large cells dominating an epoch,
+/// and with `maxAtoms` no batch holds more than `maxAtoms` atoms unless it is a single
+/// structure larger than that: the memory of a step (which grows with the atoms and edges of
+/// the batch) stays bounded however the sizes mix, e.g. 10-atom molecules next to
+/// 2,000-atom boxes.
 ///
 /// - Parameters:
 ///   - indices: the structures to batch (dataset positions).
 ///   - atomCounts: number of atoms of each structure, indexed like the dataset.
 ///   - batchSize: target structures per batch (≥ 1).
+///   - maxAtoms: most atoms in a batch of more than one structure (≥ 1; nil: no cap).
 ///   - seed: the shuffle seed (nil: keep the given order, for evaluation).
 /// - Returns: batches of dataset positions; every index appears exactly once.
-public func balancedBatches(_ indices: [Int], atomCounts: [Int], batchSize: Int, seed: UInt64?) -> [[Int]] {
+public func balancedBatches(_ indices: [Int], atomCounts: [Int], batchSize: Int, maxAtoms: Int? = nil,
+                            seed: UInt64?) -> [[Int]] {
   precondition(batchSize >= 1, "batch size must be at least 1")
+  precondition((maxAtoms ?? 1) >= 1, "the atom budget of a batch must be at least 1")
   var order = indices
   if let seed {
     var rng = SplitMix64(seed: seed)
@@ -33,13 +42,14 @@ public func balancedBatches(_ indices: [Int], atomCounts: [Int], batchSize: Int,
   }
   guard !order.isEmpty else { return [] }
   let totalAtoms = order.reduce(0) { $0 + atomCounts[$1] }
-  let target = Double(totalAtoms) / Double(order.count) * Double(batchSize)
+  var target = Double(totalAtoms) / Double(order.count) * Double(batchSize) * 1.0000001
+  if let maxAtoms { target = min(target, Double(maxAtoms)) }
   var batches: [[Int]] = []
   var current: [Int] = []
   var atoms = 0
   for i in order {
     let n = atomCounts[i]
-    if !current.isEmpty && Double(atoms + n) > target * 1.0000001 {
+    if !current.isEmpty && Double(atoms + n) > target {
       batches.append(current)
       current = []
       atoms = 0
@@ -49,6 +59,31 @@ public func balancedBatches(_ indices: [Int], atomCounts: [Int], batchSize: Int,
   }
   if !current.isEmpty { batches.append(current) }
   return batches
+}
+
+/// Consecutive chunks of `count` structures (in order) of at most `batchSize` structures and,
+/// when a chunk holds more than one structure, at most `maxAtoms` atoms: the calls an
+/// evaluation makes to a potential, so that a set of large structures is not computed 32 at a
+/// time.
+/// - Parameters:
+///   - atomCounts: atoms of each structure, in order.
+///   - batchSize: most structures per chunk (values below 1 count as 1).
+///   - maxAtoms: most atoms per chunk of more than one structure (nil: no cap).
+/// - Returns: half-open ranges covering `0..<atomCounts.count` in order.
+public func evaluationChunks(atomCounts: [Int], batchSize: Int, maxAtoms: Int?) -> [Range<Int>] {
+  var chunks: [Range<Int>] = []
+  var start = 0
+  var atoms = 0
+  for (i, n) in atomCounts.enumerated() {
+    if i > start && (i - start >= max(batchSize, 1) || maxAtoms.map { atoms + n > $0 } == true) {
+      chunks.append(start..<i)
+      start = i
+      atoms = 0
+    }
+    atoms += n
+  }
+  if start < atomCounts.count { chunks.append(start..<atomCounts.count) }
+  return chunks
 }
 
 /// Splits a batch into `parts` groups with nearly equal atom counts, for computing their

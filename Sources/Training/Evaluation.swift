@@ -24,20 +24,19 @@ public struct Evaluation: Sendable {
 
   /// Evaluates `potential` on `structures` in batches.
   /// - Parameters:
-  ///   - batchSize: structures per call to the potential.
+  ///   - batchSize: most structures per call to the potential.
+  ///   - maxAtoms: most atoms per call of more than one structure (nil: no cap), so that
+  ///     large structures are computed one or a few at a time.
   ///   - progress: called with the number of structures done.
-  public init(potential: any Potential, structures: [Structure], batchSize: Int = 16,
+  public init(potential: any Potential, structures: [Structure], batchSize: Int = 16, maxAtoms: Int? = nil,
               progress: ((Int) -> Void)? = nil) throws {
     var results: [Results] = []
     results.reserveCapacity(structures.count)
     let wantStress = structures.contains { $0.stress != nil && $0.isFullyPeriodic }
-    var start = 0
-    while start < structures.count {
-      let end = min(start + max(batchSize, 1), structures.count)
-      let batch = structures[start..<end].map(\.unlabelled)
+    for chunk in evaluationChunks(atomCounts: structures.map(\.count), batchSize: batchSize, maxAtoms: maxAtoms) {
+      let batch = structures[chunk].map(\.unlabelled)
       results += try potential.compute(batch, wantStress ? .all : .energyAndForces)
-      start = end
-      progress?(end)
+      progress?(chunk.upperBound)
     }
     self.init(references: structures, predictions: results)
   }

@@ -106,7 +106,8 @@ public final class Trainer {
       sizes: weights.map(\.count), decays: PaiNNWeights.roles(layerCount: m.configuration.layerCount).flattened.map { $0 == .matrix },
       beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.adamEpsilon,
       weightDecay: configuration.weightDecay)
-    let batchesPerEpoch = balancedBatches(data.train, atomCounts: data.atomCounts, batchSize: configuration.batchSize, seed: 0).count
+    let batchesPerEpoch = balancedBatches(data.train, atomCounts: data.atomCounts, batchSize: configuration.batchSize,
+                                          maxAtoms: configuration.maxBatchAtoms, seed: 0).count
     let planned = max(1, configuration.maxEpochs * batchesPerEpoch)
     let warmup = configuration.warmupSteps ?? min(500, max(1, planned / 20))
     state = TrainingState(
@@ -218,7 +219,8 @@ public final class Trainer {
   func validate(_ values: [[Double]]) throws -> (loss: Double, metrics: ErrorMetrics) {
     let potential = PaiNNPotential(model: model(with: values), precision: configuration.precision)
     let references = data.validation.map { data.structures[$0] }
-    let evaluation = try Evaluation(potential: potential, structures: references, batchSize: 32)
+    let evaluation = try Evaluation(potential: potential, structures: references, batchSize: 32,
+                                    maxAtoms: configuration.maxBatchAtoms)
     return (validationLoss(evaluation, configuration.loss), evaluation.metrics)
   }
 
@@ -246,7 +248,8 @@ public final class Trainer {
     let sessionStart = Date()
     let startElapsed = state.elapsed
     var sessionEpochs = 0
-    let batchesPerEpoch = balancedBatches(data.train, atomCounts: data.atomCounts, batchSize: c.batchSize, seed: 0).count
+    let batchesPerEpoch = balancedBatches(data.train, atomCounts: data.atomCounts, batchSize: c.batchSize,
+                                          maxAtoms: c.maxBatchAtoms, seed: 0).count
     let totalSteps = c.maxEpochs * batchesPerEpoch
     // With a time budget the step total is not known in advance: the line shows the time left.
     let progress = showsProgress
@@ -256,7 +259,7 @@ public final class Trainer {
     epochs: while state.epoch < c.maxEpochs {
       let epochStart = Date()
       let batches = balancedBatches(data.train, atomCounts: data.atomCounts, batchSize: c.batchSize,
-                                    seed: epochSeed(c.seed, epoch: state.epoch))
+                                    maxAtoms: c.maxBatchAtoms, seed: epochSeed(c.seed, epoch: state.epoch))
       var lossSum = 0.0
       var batchesDone = 0
       var structuresDone = 0
@@ -324,7 +327,7 @@ public final class Trainer {
     if finalReason != .paused, !data.test.isEmpty {
       let evaluation = try Evaluation(
         potential: PaiNNPotential(model: best, precision: c.precision),
-        structures: data.test.map { data.structures[$0] }, batchSize: 32)
+        structures: data.test.map { data.structures[$0] }, batchSize: 32, maxAtoms: c.maxBatchAtoms)
       test = evaluation.summary
       try writeAtomically(try evaluation.summary.json(), to: folder.testMetrics)
     }

@@ -17,6 +17,9 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
   public var maxTime: Double?
   /// Target structures per batch (batches are balanced by atom count).
   public var batchSize: Int = 8
+  /// Most atoms in a training batch of more than one structure (nil: no cap beyond the
+  /// balancing); bounds the memory of a step on data sets that mix small and large structures.
+  public var maxBatchAtoms: Int?
   /// Peak learning rate η₀.
   public var learningRate: Double = 1e-3
   /// Learning-rate schedule after warm-up.
@@ -61,6 +64,7 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     case maxEpochs = "maxEpochs"
     case maxTime = "maxTime"
     case batchSize = "batchSize"
+    case maxBatchAtoms = "maxBatchAtoms"
     case learningRate = "learningRate"
     case schedule = "schedule"
     case warmupSteps = "warmupSteps"
@@ -96,6 +100,7 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     if maxEpochs < 1 { return "--epochs must be at least 1, got \(maxEpochs)" }
     if let t = maxTime, !(t > 0) { return "--max-time must be positive, got \(t) s" }
     if batchSize < 1 { return "--batch-size must be at least 1, got \(batchSize)" }
+    if let m = maxBatchAtoms, m < 1 { return "--max-batch-atoms must be at least 1, got \(m)" }
     if !(learningRate > 0 && learningRate.isFinite) { return "--lr must be a positive number, got \(learningRate)" }
     if threads < 1 { return "--threads must be at least 1, got \(threads)" }
     let w = loss.weights

@@ -101,6 +101,28 @@ import Testing
     #expect(duration.status == 64 && duration.stderr.contains("--max-time") && duration.stderr.contains("90s, 20m"), "\(duration.stderr)")
   }
 
+  @Test func trainTakesAnAtomBudgetPerBatch() throws {
+    let folder = try cliTemporaryFolder()
+    let labels = try labelledFrames(in: folder)  // 16 structures of 8 atoms
+    let zero = try runMLFF(["train", labels.path, "-o", folder.appendingPathComponent("zero").path, "--max-batch-atoms", "0"])
+    #expect(zero.status == 64 && zero.stderr.contains("--max-batch-atoms must be at least 1"), "\(zero.stderr)")
+    // 12 training structures: batches of 4 structures (32 atoms) give 3 steps an epoch; a
+    // budget of 16 atoms cuts them to 2 structures, 6 steps.
+    var steps: [Int] = []
+    for (name, extra) in [("free", [String]()), ("capped", ["--max-batch-atoms", "16"])] {
+      let run = folder.appendingPathComponent(name)
+      let result = try runMLFF(["train", labels.path, "-o", run.path, "--preset", "tiny", "--split", "0.75,0.25",
+                                "--batch-size", "4", "--epochs", "1", "--quiet"] + extra)
+      #expect(result.status == 0, "\(result.stderr)")
+      let line = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")[0]
+      let metrics = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+      steps.append(try #require(metrics["step"] as? Int))
+    }
+    #expect(steps == [3, 6])
+    let config = try String(contentsOf: folder.appendingPathComponent("capped/config.json"), encoding: .utf8)
+    #expect(config.contains("\"maxBatchAtoms\" : 16") || config.contains("\"maxBatchAtoms\":16"), "\(config)")
+  }
+
   @Test func evalOfUnlabelledStructuresIsARuntimeFailure() throws {
     let folder = try cliTemporaryFolder()
     let model = folder.appendingPathComponent("m.safetensors").path

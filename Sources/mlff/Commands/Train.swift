@@ -50,6 +50,10 @@ extension MLFF {
     @Option(name: .customLong("batch-size"), help: "Target structures per batch (balanced by atoms).")
     var batchSize: Int = 8
 
+    @Option(name: .customLong("max-batch-atoms"),
+            help: "Most atoms in a batch of several structures (default: no cap); bounds memory when small and large structures mix.")
+    var maxBatchAtoms: Int?
+
     @Option(name: .customLong("lr"), help: "Peak learning rate.")
     var learningRate: Double = 1e-3
 
@@ -141,6 +145,7 @@ extension MLFF {
       c.maxEpochs = epochs
       c.maxTime = maxTime?.seconds
       c.batchSize = batchSize
+      c.maxBatchAtoms = maxBatchAtoms
       c.learningRate = learningRate
       c.schedule = schedule
       c.warmupSteps = warmupSteps
