@@ -40,6 +40,10 @@ struct CellList {
     guard cutoff > 0, cutoff.isFinite else { throw NeighborListError.invalidCutoff(cutoff) }
     precondition(binsPerCutoff >= 1, "binsPerCutoff must be at least 1")
     let frame = try NeighborSearchFrame(structure)
+    let implied = impliedNeighboursPerAtom(structure, cutoff: cutoff)
+    guard implied <= maximumImpliedNeighboursPerAtom else {
+      throw NeighborListError.implausibleCell(neighboursPerAtom: implied, cutoff: cutoff)
+    }
     self.frame = frame
     self.cutoff = cutoff
     let nAtoms = structure.count

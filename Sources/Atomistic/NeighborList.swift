@@ -54,6 +54,10 @@ public enum NeighborListError: Error, CustomStringConvertible, Equatable {
   case degenerateCell(String)
   /// Atom `atom` (0-based) has a position that cannot be placed in the cell; the string says why.
   case invalidPosition(atom: Int, String)
+  /// The periodic cell is so small for the cutoff that each atom would have about
+  /// `neighboursPerAtom` neighbours (`impliedNeighboursPerAtom`): a list that would not fit in
+  /// memory, and no real material (a cell in the wrong units, or collapsed).
+  case implausibleCell(neighboursPerAtom: Double, cutoff: Double)
 
   public var description: String {
     switch self {
@@ -63,8 +67,44 @@ public enum NeighborListError: Error, CustomStringConvertible, Equatable {
       return "cannot build a periodic neighbour list: \(why); give the structure a cell with independent lattice vectors along its periodic directions or set pbc to false"
     case .invalidPosition(let atom, let why):
       return "cannot build a neighbour list: atom \(atom + 1) (1-based) is unusable because \(why); check the positions of the structure"
+    case .implausibleCell(let neighbours, let cutoff):
+      return "cannot build a neighbour list: the periodic cell is so small for a cutoff of \(cutoff) Å that each atom would have about \(neighbours < 1e15 ? String(Int(neighbours.rounded())) : "10^15 or more") neighbours, far more than any real material; check the cell (Å, rows = lattice vectors; a collapsed cell?)"
     }
   }
+}
+
+/// The most neighbours per atom `impliedNeighboursPerAtom` may give before a neighbour list is
+/// refused. Dense matter within a generous cutoff has thousands (a metal within 20 Å: about
+/// 2,800); a cell in the wrong units or collapsed implies millions, which would exhaust memory.
+public let maximumImpliedNeighboursPerAtom = 100_000.0
+
+/// How many neighbours per atom a periodic structure implies for a cutoff, before any list is
+/// built:
+///
+///     fully periodic:      n̄ = (N / V) · (4/3) π r_c³
+///     partly periodic:     n̄ ≥ Π_k (2 r_c / h_k + 1) over the periodic directions k,
+///
+/// where h_k = V / |a_i × a_j| is the spacing of the lattice planes along a_k (the images of
+/// one atom within r_c). 0 for a structure with no periodic direction or no atoms; a direction
+/// whose plane spacing is undefined (a degenerate cell, refused elsewhere) is left out.
+/// - Parameters:
+///   - structure: atoms, cell (Å) and pbc.
+///   - cutoff: r_c, Å.
+public func impliedNeighboursPerAtom(_ structure: Structure, cutoff: Double) -> Double {
+  guard structure.isPeriodic, structure.count > 0 else { return 0 }
+  let cell = structure.cell
+  let volume = abs(cell.volume)
+  if structure.isFullyPeriodic {
+    return volume > 0 ? Double(structure.count) / volume * (4.0 / 3.0 * Double.pi * cutoff * cutoff * cutoff) : 0
+  }
+  let vectors = [cell.a1, cell.a2, cell.a3]
+  var images = 1.0
+  for k in 0..<3 where structure.pbc[k] {
+    let across = length(cross(vectors[(k + 1) % 3], vectors[(k + 2) % 3]))
+    guard across > 0, volume > 0 else { continue }
+    images *= 2 * cutoff / (volume / across) + 1
+  }
+  return images
 }
 
 /// The reference neighbour list: every pair against every image in range, O(N²·images).

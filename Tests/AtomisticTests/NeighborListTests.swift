@@ -270,3 +270,49 @@ struct NeighborListTests {
     #expect(try neighborList(spread, cutoff: 1e-3).count == 0)
   }
 }
+
+@Suite("Neighbour list: implausible cells")
+struct ImplausibleCellTests {
+  /// One Cu atom in a cubic cell of edge `a` Å, periodic along `pbc`.
+  func cell(_ a: Double, pbc: [Bool] = [true, true, true]) -> Structure {
+    Structure(atomicNumbers: [29], positions: [.zero], cell: Cell(a1: SIMD3(a, 0, 0), a2: SIMD3(0, a, 0), a3: SIMD3(0, 0, a)),
+              pbc: pbc)
+  }
+
+  @Test("the implied count is N/V · 4/3 π r³ for a full cell and the image product for a partial one")
+  func impliedCountFollowsTheFormula() {
+    let full = impliedNeighboursPerAtom(cell(2.0), cutoff: 5.0)
+    #expect(abs(full - 1.0 / 8.0 * 4.0 / 3.0 * Double.pi * 125.0) < 1e-9)
+    let slab = impliedNeighboursPerAtom(cell(2.0, pbc: [true, true, false]), cutoff: 5.0)
+    #expect(abs(slab - 6.0 * 6.0) < 1e-9)  // (2·5/2 + 1)² images in the plane
+    #expect(impliedNeighboursPerAtom(cell(2.0, pbc: [false, false, false]), cutoff: 5.0) == 0)
+  }
+
+  @Test("a collapsed cell is refused with a message instead of exhausting memory")
+  func collapsedCellIsRefused() throws {
+    #expect(throws: NeighborListError.self) { try neighborList(self.cell(0.01), cutoff: 5.0) }
+    #expect(throws: NeighborListError.self) {
+      try neighborList(self.cell(0.0001, pbc: [true, false, false]), cutoff: 5.0)
+    }
+    do {
+      _ = try neighborList(cell(0.01), cutoff: 5.0)
+    } catch let error as NeighborListError {
+      #expect(error.description.contains("far more than any real material"))
+      #expect(error.description.contains("5.0 Å"))
+    }
+  }
+
+  @Test("dense matter within a long cutoff is still listed, and the count agrees with the estimate")
+  func denseMatterWithALongCutoffIsListed() throws {
+    // fcc Cu (4 atoms in 3.61³ Å³) within 12 Å: about 612 neighbours per atom, under the limit.
+    let a = 3.61
+    let fcc = Structure(
+      atomicNumbers: [29, 29, 29, 29],
+      positions: [.zero, SIMD3(0, a / 2, a / 2), SIMD3(a / 2, 0, a / 2), SIMD3(a / 2, a / 2, 0)],
+      cell: Cell(a1: SIMD3(a, 0, 0), a2: SIMD3(0, a, 0), a3: SIMD3(0, 0, a)), pbc: [true, true, true])
+    let list = try neighborList(fcc, cutoff: 12.0)
+    let perAtom = Double(list.centers.count) / 4.0
+    let implied = impliedNeighboursPerAtom(fcc, cutoff: 12.0)
+    #expect(abs(perAtom - implied) / implied < 0.05)
+  }
+}
