@@ -34,10 +34,8 @@ public struct BondGeometry: Sendable {
   ///   - covalentRadius: r_cov(Z), Å.
   public init(reference: Structure, bondFactor: Double = 1.2,
               covalentRadius: (Int) -> Double = Elements.covalentRadius) throws {
-    let monitor = try StabilityMonitor(
-      reference: reference, criteria: StabilityCriteria(maxBondDeviation: .infinity, bondFactor: bondFactor),
-      covalentRadius: covalentRadius)
-    self.init(atomicNumbers: reference.atomicNumbers, bonds: monitor.bonds)
+    self.init(atomicNumbers: reference.atomicNumbers,
+              bonds: try findBonds(reference, bondFactor: bondFactor, covalentRadius: covalentRadius))
   }
 
   /// The geometry of given bonds (the angles are every pair of them sharing an atom).

@@ -74,26 +74,11 @@ public struct StabilityMonitor: Sendable {
   public init(reference: Structure, criteria: StabilityCriteria,
               covalentRadius: (Int) -> Double = Elements.covalentRadius) throws {
     self.criteria = criteria
-    guard criteria.maxBondDeviation != nil, reference.count > 1 else {
+    guard criteria.maxBondDeviation != nil else {
       bonds = []
       return
     }
-    let radii = reference.atomicNumbers.map(covalentRadius)
-    let reach = criteria.bondFactor * 2 * (radii.max() ?? 0)
-    guard reach > 0 else { bonds = []; return }
-    let list = try neighborList(reference, cutoff: reach)
-    var found: [Bond] = []
-    for e in 0..<list.count {
-      let i = Int(list.centers[e]), j = Int(list.neighbors[e]), s = list.shifts[e]
-      // Keep one direction of each pair: i < j, or for an atom and its own image the positive shift.
-      if i > j { continue }
-      if i == j && !(s.x > 0 || (s.x == 0 && (s.y > 0 || (s.y == 0 && s.z > 0)))) { continue }
-      let r = Atomistic.length(list.vector(e, in: reference))
-      if r < criteria.bondFactor * (radii[i] + radii[j]) {
-        found.append(Bond(i: i, j: j, shift: s, referenceLength: r))
-      }
-    }
-    bonds = found
+    bonds = try findBonds(reference, bondFactor: criteria.bondFactor, covalentRadius: covalentRadius)
   }
 
   /// Watches given bonds, e.g. those of the reference structure with their reference lengths
@@ -137,4 +122,32 @@ public struct StabilityMonitor: Sendable {
     }
     return nil
   }
+}
+
+/// The bonds of a structure, each pair once: atoms i, j (or an atom and its own periodic image)
+/// closer than `bondFactor · (r_cov(Z_i) + r_cov(Z_j))`, with that distance as the reference
+/// length.
+/// - Parameters:
+///   - reference: the structure, positions Å.
+///   - bondFactor: multiplier of the summed covalent radii that defines a bond.
+///   - covalentRadius: r_cov(Z), Å.
+public func findBonds(_ reference: Structure, bondFactor: Double,
+                      covalentRadius: (Int) -> Double = Elements.covalentRadius) throws -> [Bond] {
+  guard reference.count > 1 else { return [] }
+  let radii = reference.atomicNumbers.map(covalentRadius)
+  let reach = bondFactor * 2 * (radii.max() ?? 0)
+  guard reach > 0 else { return [] }
+  let list = try neighborList(reference, cutoff: reach)
+  var found: [Bond] = []
+  for e in 0..<list.count {
+    let i = Int(list.centers[e]), j = Int(list.neighbors[e]), s = list.shifts[e]
+    // Keep one direction of each pair: i < j, or for an atom and its own image the positive shift.
+    if i > j { continue }
+    if i == j && !(s.x > 0 || (s.x == 0 && (s.y > 0 || (s.y == 0 && s.z > 0)))) { continue }
+    let r = Atomistic.length(list.vector(e, in: reference))
+    if r < bondFactor * (radii[i] + radii[j]) {
+      found.append(Bond(i: i, j: j, shift: s, referenceLength: r))
+    }
+  }
+  return found
 }
