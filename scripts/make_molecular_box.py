@@ -20,15 +20,10 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_molecule_set import random_rotation  # noqa: E402
+
 SMILES = {"water": "O", "ethanol": "CCO", "methanol": "CO", "acetone": "CC(C)=O", "ammonia": "N"}
-
-
-def random_rotation(rng):
-    q, r = np.linalg.qr(rng.normal(size=(3, 3)))
-    q = q * np.sign(np.diag(r))
-    if np.linalg.det(q) < 0:
-        q[:, 0] = -q[:, 0]
-    return q
 
 
 def box(kinds, counts, density, min_distance, periodic, tries, rng):
