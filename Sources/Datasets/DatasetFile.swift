@@ -30,7 +30,9 @@ extension Dataset {
       let columns = try readArrays(file)
       try columns.validate(file: file.displayPath)
       let splits = try readSplits(file, count: columns.structureCount)
-      return (columns, metadata, splits)
+      var described = metadata
+      described.inputFrames = try readInputFrames(file, count: columns.structureCount)
+      return (columns, described, splits)
     }
   }
 
@@ -53,6 +55,10 @@ extension Dataset {
         try writeArrays(columns, to: file)
         if let splits { try writeSplits(splits, to: file) }
         try writeProvenance(metadata.provenance, to: file)
+        if let frames = metadata.inputFrames, frames.count == columns.structureCount {
+          try file.write("input_frames", frames.map { Int64($0) }, shape: [frames.count],
+                         fileType: mlff_h5t_std_i64le(), memoryType: mlff_h5t_native_int64())
+        }
       } catch {
         try? file.close()
         throw error
@@ -169,6 +175,13 @@ private func readMask(_ file: HDF5File, _ name: String, _ n: Int, derived: (Int)
   let (mask, shape) = try file.readFlags(name)
   try checkShape(file, name, shape, [n])
   return mask
+}
+
+private func readInputFrames(_ file: HDF5File, count: Int) throws -> [Int]? {
+  guard file.exists("input_frames") else { return nil }
+  let (values, shape) = try file.read("input_frames", as: mlff_h5t_native_int64(), zero: Int64(0), allowedClasses: [H5T_INTEGER])
+  try checkShape(file, "input_frames", shape, [count])
+  return values.map { Int($0) }
 }
 
 private func readSplits(_ file: HDF5File, count: Int) throws -> DatasetSplits? {

@@ -66,6 +66,7 @@ extension Dataset {
     splits policy: MergedSplits, allowMixedTeachers: Bool, createdBy: String?
   ) throws -> (columns: DatasetColumns, metadata: DatasetMetadata, splits: DatasetSplits?) {
     var metadata = parts[0].metadata
+    metadata.inputFrames = nil  // frames of one shard's input; label shards merge with mergeLabelShards
     let teachers = parts.compactMap { part -> (String, String?)? in part.metadata.teacher.map { ($0, part.metadata.teacherVersion) } }
     var distinct: [String] = []
     for (name, version) in teachers {

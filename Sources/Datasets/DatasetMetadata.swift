@@ -17,6 +17,11 @@ public struct DatasetMetadata: Sendable, Hashable {
   /// Free-form provenance (sampling settings, source files, job ids), written as attributes of
   /// the group `provenance`.
   public var provenance: [String: String]
+  /// For each structure, the frame of the labelling input it was labelled from (0-based);
+  /// nil when not recorded. Labelling shards record it so that a merge puts the structures
+  /// back in input order. Stored as the dataset `input_frames` (int64, nStructures); a list
+  /// whose length no longer matches the structures (after taking a subset) is not written.
+  public var inputFrames: [Int]? = nil
 
   /// - Parameters:
   ///   - createdAt: defaults to now.

@@ -39,6 +39,10 @@ public struct LabellingJob {
   /// Labels already accepted that this job's labels will join (active learning adds to an
   /// existing dataset): part of the energy-outlier fit, never judged. See `checkLabels`.
   public var qualityContext: [Structure] = []
+  /// Label only this slice of the input (`LabelShard.deal`); nil labels every frame. A shard
+  /// records its input's fingerprint, K/N and each structure's input frame, for
+  /// `Dataset.mergeLabelShards`.
+  public var shard: LabelShard?
   /// Show a progress line.
   public var showsProgress = true
   /// Where messages go.
@@ -75,18 +79,32 @@ public struct LabellingJob {
   @discardableResult
   public func run(pool: TeacherPool) throws -> Outcome {
     let journal = LabelJournal(output: output)
-    let total = try Self.countFrames(input)
-    guard total > 0 else {
+    let atomCounts = try Self.atomCounts(input)
+    let inputTotal = atomCounts.count
+    guard inputTotal > 0 else {
       throw DistillConfigurationError("\(input.path) holds no structures to label")
     }
+    // The frames this job labels: all, or its shard's.
+    let selected: Set<Int>? = try shard.map { shard in
+      guard shard.count <= inputTotal else {
+        throw DistillConfigurationError(
+          "\(input.path) has \(inputTotal) structures, fewer than the \(shard.count) shards asked for: use at most \(inputTotal) shards")
+      }
+      return Set(shard.frames(atomCounts: atomCounts))
+    }
+    let total = selected?.count ?? inputTotal
     let teacherName = pool.configuration.model
     let previous = try journal.load(teacher: teacherName)
     if previous.droppedPartialFrame {
       log("label: dropped a partial frame at the end of \(journal.journalURL.path) (an interrupted write); that structure is labelled again")
     }
-    if let stray = previous.labelled.keys.first(where: { $0 >= total }) {
+    if let stray = previous.labelled.keys.first(where: { $0 >= inputTotal }) {
       throw DistillConfigurationError(
-        "\(journal.journalURL.path) holds input frame \(stray), but \(input.path) has only \(total) frames: it belongs to another input. Delete it to start again")
+        "\(journal.journalURL.path) holds input frame \(stray), but \(input.path) has only \(inputTotal) frames: it belongs to another input. Delete it to start again")
+    }
+    if let selected, let shard, let stray = previous.labelled.keys.sorted().first(where: { !selected.contains($0) }) {
+      throw DistillConfigurationError(
+        "\(journal.journalURL.path) holds input frame \(stray), which is not in shard \(shard) of \(input.path): it belongs to another shard or input. Give each shard its own -o, or delete the journal to start again")
     }
     if !previous.labelled.isEmpty {
       log("label: resuming: \(previous.labelled.count) of \(total) structures already labelled in \(journal.journalURL.path)")
@@ -121,7 +139,9 @@ public struct LabellingJob {
       signal(SIGTERM, SIG_DFL)
     }
 
-    let source = try InputFrames(url: input, skip: Set(previous.labelled.keys))
+    var skip = Set(previous.labelled.keys)
+    if let selected { skip.formUnion((0..<inputTotal).filter { !selected.contains($0) }) }
+    let source = try InputFrames(url: input, skip: skip)
     let labellingStart = Date()
     pool.label(next: { source.next() }, properties: properties) { index, outcome in
       let structure = source.structure(index)
@@ -173,16 +193,24 @@ public struct LabellingJob {
     var info = provenance
     info["teacher_package"] = identity.package
     info["input"] = input.path
-    info["structures_in_input"] = String(total)
+    info["structures_in_input"] = String(inputTotal)
+    if let shard {
+      info[ShardProvenance.shard] = shard.description
+      info[ShardProvenance.rule] = LabelShard.rule
+      info[ShardProvenance.shardFrames] = String(total)
+      info[ShardProvenance.inputFingerprint] = try fileFingerprint(input)
+      info[ShardProvenance.teacherSettings] = "device=\(pool.configuration.device ?? "default")"
+    }
     info["structures_failed"] = String(failed.count)
     info["structures_rejected"] = String(rejected.count)
     for check in LabelQualityCheck.allCases {
       info["structures_rejected_\(check.rawValue)"] = String(rejected.values.filter { $0.check == check }.count)
     }
     info["label_quality"] = quality.summary
-    let metadata = DatasetMetadata(
+    var metadata = DatasetMetadata(
       teacher: identity.teacher, teacherVersion: identity.version,
       createdBy: DatasetMetadata.commandLine(), provenance: info)
+    if shard != nil { metadata.inputFrames = labelled.keys.sorted() }
     let structures = labelled.keys.sorted().map { labelled[$0]!.withoutJournalKeys }
     var dataset = Dataset(structures: structures, metadata: metadata)
     if let splits { dataset.split(fractions: splits.fractions, seed: splits.seed) }
@@ -234,12 +262,16 @@ public struct LabellingJob {
   }
 
   /// Frames in an extxyz file (a streaming pass that also checks every frame parses).
-  static func countFrames(_ url: URL) throws -> Int {
+  static func countFrames(_ url: URL) throws -> Int { try atomCounts(url).count }
+
+  /// The atom count of every frame of an extxyz file, in order (a streaming pass that also
+  /// checks every frame parses).
+  static func atomCounts(_ url: URL) throws -> [Int] {
     let reader = try ExtXYZReader(url: url)
     defer { reader.close() }
-    var count = 0
-    while try reader.next() != nil { count += 1 }
-    return count
+    var counts: [Int] = []
+    while let s = try reader.next() { counts.append(s.count) }
+    return counts
   }
 
   /// Refuses input with elements the teacher does not know, naming them and a frame.

@@ -190,3 +190,13 @@ struct TemperatureRange: ExpressibleByArgument, Hashable {
 
   var defaultValueDescription: String { "\(range.lowerBound):\(range.upperBound)" }
 }
+
+// MARK: - Label shards
+
+/// `--shard K/N`: the K-th (0-based) of N slices of a labelling input.
+extension LabelShard: ExpressibleByArgument {
+  public init?(argument: String) {
+    guard case .success(let shard) = LabelShard.parse(argument) else { return nil }
+    self = shard
+  }
+}

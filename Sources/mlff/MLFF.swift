@@ -16,7 +16,7 @@ struct MLFF: ParsableCommand {
     version: version,
     subcommands: [
       Distill.self,
-      Sample.self, Label.self, Train.self, Eval.self, MD.self,
+      Sample.self, Label.self, Merge.self, Train.self, Eval.self, MD.self,
       Model.self, Predict.self, Serve.self,
       Info.self, Check.self, Convert.self,
       Bench.self,

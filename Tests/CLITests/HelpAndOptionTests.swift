@@ -5,7 +5,7 @@ import Testing
 /// the help advertises.
 @Suite struct HelpAndOptionTests {
   static let commands: [[String]] = [
-    [], ["distill"], ["sample"], ["label"], ["train"], ["eval"], ["md"], ["model"], ["model", "new"],
+    [], ["distill"], ["sample"], ["label"], ["merge"], ["train"], ["eval"], ["md"], ["model"], ["model", "new"],
     ["model", "info"], ["predict"], ["info"], ["convert"], ["bench"], ["bench", "painn"], ["bench", "md"],
     ["bench", "neighbors"], ["bench", "tensor"], ["bench", "label"], ["serve"],
   ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Atomistic
+import Datasets
 import Distillation
 import Foundation
 import Potentials
@@ -21,8 +22,11 @@ extension MLFF {
 
         Teachers: emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, gfn2-xtb, gfn1-xtb, or module:function for any function that returns an ASE calculator (its folder on PYTHONPATH).
 
+        Shards: --shard K/N labels only the K-th (0-based) of N slices of the input, dealt from the atom counts alone (largest first, each to the slice with the fewest atoms), so N jobs anywhere label the whole input between them; each has its own journal and failures file beside its own -o and is resumed alone. `mlff merge shard-*.h5 -o data.h5` checks and joins them in input order (docs/cluster.md).
+
         Example:
           mlff label candidates.xyz --teacher emt --workers 2 -o data.h5
+          mlff label candidates.xyz --teacher emt --shard 3/8 -o shards/shard-3.h5
         """)
 
     @Argument(help: "Structures to label (extxyz).")
@@ -33,6 +37,9 @@ extension MLFF {
 
     @OptionGroup(title: "Teacher")
     var teacherOptions: TeacherOptions
+
+    @Option(help: ArgumentHelp("Label only slice K (0-based) of N of the input, balanced by atom count; merge the N outputs with mlff merge.", valueName: "K/N"))
+    var shard: LabelShard?
 
     @Option(help: ArgumentHelp("Comma-separated: energy, forces, stress (stress only for fully periodic structures; energy always).", valueName: "names"))
     var properties = CommaSeparated<PropertyName>([.energy, .forces, .stress])
@@ -98,6 +105,7 @@ extension MLFF {
       job.quality = quality.criteria
       job.provenance = ["properties": properties.defaultValueDescription]
       job.showsProgress = progress.showsProgress
+      job.shard = shard
       let outcome: LabellingJob.Outcome
       do { outcome = try job.run(pool: pool) } catch let error as DistillConfigurationError {
         throw CommandFailure(error.description)
