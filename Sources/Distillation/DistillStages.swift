@@ -44,8 +44,9 @@ extension DistillRun {
     let journal = LabelJournal(output: paths.dataset)
     let manager = FileManager.default
     if manager.fileExists(atPath: paths.dataset.path) && !manager.fileExists(atPath: journal.journalURL.path) {
-      // Written by a run that stopped before it could record the stage as finished.
-      if verbose { log("labels already complete in \(paths.dataset.path)") }
+      // Written by a run that stopped before it could record the stage as finished, or placed
+      // there from labels made elsewhere (mlff merge): checked, then taken.
+      try acceptPlacedLabels()
       return
     }
     var job = LabellingJob(input: paths.candidates, output: paths.dataset)

@@ -14,6 +14,8 @@ extension MLFF {
 
         Every setting can come from a TOML file (--config); options given here override it; the resolved settings are saved in the run folder as distill.toml. Rerunning the same command continues from the last finished stage, and inside labelling and training from their journal and checkpoint: nothing labelled or trained is lost.
 
+        Labels from a cluster: --until sample stops after sampling and prints the mlff label --shard and mlff merge commands that label candidates.xyz elsewhere; a merged dataset placed as the run's data.h5 (or given with --labels) is then checked and taken by the rerun (docs/cluster.md).
+
         Examples:
           mlff distill seeds.xyz --teacher chgnet -o runs/si --max-time 20m
           mlff distill --config distill.toml -o runs/si --until train
@@ -78,6 +80,9 @@ extension MLFF {
 
     @Option(help: "Stop after this stage (a rerun without it continues from there).")
     var until: DistillStage?
+
+    @Option(help: ArgumentHelp("A dataset of this run's candidates labelled elsewhere (mlff merge of mlff label --shard jobs); taken as the run's data.h5 instead of labelling.", valueName: "file"))
+    var labels: String?
 
     @OptionGroup var progress: ProgressOptions
 
@@ -144,9 +149,11 @@ extension MLFF {
         let c = try resolvedConfiguration()
         let run = try DistillRun(configuration: c, folder: URL(fileURLWithPath: output))
         run.verbose = progress.showsProgress
+        if let labels { try run.placeLabels(from: URL(fileURLWithPath: labels)) }
         let summary = try run.run(until: until)
         if let until, until != .report {
           print("stopped after the stage '\(until.rawValue)' as asked; run the same command without --until to continue")
+          if until == .sample { print(try run.labellingInstructions()) }
           return
         }
         print("report: \(summary.report)")
