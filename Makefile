@@ -14,9 +14,10 @@ bootstrap:
 build: bootstrap
 	swift build $(SWIFT_FLAGS)
 
-# The tests also run the LAMMPS example, so they install LAMMPS (about a minute of apt).
+# The tests also run the LAMMPS example and `mpirun -n 2 mlff train`, so they install LAMMPS
+# and Open MPI (about a minute of apt).
 test:
-	scripts/bootstrap --lammps
+	scripts/bootstrap --lammps --mpi
 	swift build $(SWIFT_FLAGS) --build-tests
 	swift test $(SWIFT_FLAGS) --skip-build
 	MLFF_BIN=$(abspath $(MLFF)) MLFF_LIBRARY=$(abspath $(LIBMLFF)) .venv/bin/python -m pytest -q python/tests

@@ -31,6 +31,9 @@ let package = Package(
     .systemLibrary(
       name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
       providers: [.apt(["libhdf5-dev", "pkg-config"])]),
+    // MPI for data-parallel training, loaded with dlopen when mlff runs under mpirun: the build
+    // needs no MPI headers and a run without mpirun loads no MPI (docs/cluster.md).
+    .target(name: "CMPI", path: "Sources/CMPI"),
 
     // MARK: Foundation layer (seeded random numbers, locks; imports nothing of the project)
     .target(name: "Basics"),
@@ -58,7 +61,7 @@ let package = Package(
     // MARK: Training, dynamics, serving, the whole chain
     .target(
       name: "Training",
-      dependencies: ["Autodiff", "Atomistic", "Basics", "Potentials", "PaiNN", "Datasets", "Reporting"]),
+      dependencies: ["Autodiff", "Atomistic", "Basics", "CMPI", "Potentials", "PaiNN", "Datasets", "Reporting"]),
     .target(name: "Dynamics", dependencies: ["Atomistic", "Basics", "Potentials", "Reporting"]),
     .target(name: "Serving", dependencies: ["Atomistic", "Potentials"]),
     .target(
@@ -101,7 +104,7 @@ let package = Package(
     .testTarget(
       name: "DistillationTests",
       dependencies: ["Atomistic", "Datasets", "Distillation", "Dynamics", "PaiNN", "Potentials", "Teacher", "Training"]),
-    .testTarget(name: "CLITests", dependencies: ["Atomistic"]),
+    .testTarget(name: "CLITests", dependencies: ["Atomistic", "PaiNN", "Training"]),
     .testTarget(name: "MLFFCTests", dependencies: ["Atomistic", "PaiNN", "Potentials"], exclude: ["Programs"]),
   ],
   swiftLanguageModes: [.v6]

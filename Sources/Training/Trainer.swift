@@ -55,6 +55,9 @@ public final class Trainer {
   public var provenance: [String: String] = [:]
   /// Show a live progress line on standard error.
   public var showsProgress = true
+  /// How the processes of a data-parallel job sum their gradients (Trainer+DataParallel.swift);
+  /// one process alone by default.
+  public var reducer: any GradientReducer = SingleProcess()
 
   /// The shape of each tensor of `weights`.
   private let shapes: [[Int]]
@@ -163,11 +166,13 @@ public final class Trainer {
 
   /// The loss gradient of one batch, computed in `threads` parts concurrently and summed in
   /// part order. - Returns: gradients (one flat array per tensor) and the batch loss.
-  func batchGradients(_ batch: [Int]) throws -> (gradients: [[Double]], loss: Double) {
+  /// - Parameter slice: compute only the terms of these structures of `batch` (normalised over
+  ///   the whole batch, so that the slices' gradients sum to the batch's); nil: all of it.
+  func batchGradients(_ batch: [Int], slice: [Int]? = nil) throws -> (gradients: [[Double]], loss: Double) {
     let structures = data.structures
     let batchStructures = batch.map { structures[$0] }
     let normalization = LossNormalization(batchStructures)
-    let parts = splitByAtoms(batch, atomCounts: data.atomCounts, parts: configuration.threads)
+    let parts = splitByAtoms(slice ?? batch, atomCounts: data.atomCounts, parts: configuration.threads)
     let results = Locked([Result<([[Double]], Double), Error>?](repeating: nil, count: parts.count))
     let work: (Int) -> Void = { [self] p in
       let r: Result<([[Double]], Double), Error>
@@ -266,10 +271,10 @@ public final class Trainer {
       var rate = learningRate(elapsed: startElapsed)
       var outOfTime = false
       for batch in batches {
-        let elapsed = startElapsed + Date().timeIntervalSince(sessionStart)
+        let elapsed = try sharedElapsed(startElapsed + Date().timeIntervalSince(sessionStart), needed: c.maxTime != nil)
         if let maxTime = c.maxTime, elapsed >= maxTime { outOfTime = true; break }
         rate = learningRate(elapsed: elapsed)
-        var (g, loss) = try batchGradients(batch)
+        var (g, loss) = try reducedBatchGradients(batch)
         guard loss.isFinite else {
           throw TrainingError("the training loss became \(loss) at epoch \(state.epoch + 1), step \(state.step + 1); lower the learning rate (--lr) or check the labels of structures \(batch)")
         }
@@ -287,9 +292,10 @@ public final class Trainer {
       let epochSeconds = Date().timeIntervalSince(epochStart)
       state.epoch += 1
       sessionEpochs += 1
-      state.elapsed = startElapsed + Date().timeIntervalSince(sessionStart)
+      state.elapsed = try sharedElapsed(startElapsed + Date().timeIntervalSince(sessionStart))
       let averaged = c.emaDecay > 0 ? average.average : weights
-      let (validationLoss, metrics) = try validate(averaged)
+      var (validationLoss, metrics) = try validate(averaged)
+      validationLoss = try reducer.rankZeroValue(validationLoss)
       guard validationLoss.isFinite else {
         throw TrainingError("the validation loss became \(validationLoss) at epoch \(state.epoch); lower the learning rate (--lr) or check the validation labels")
       }
@@ -322,9 +328,10 @@ public final class Trainer {
     }
     let finalReason = reason ?? .epochs
     progress?.finish(extra: "\(finalReason): \(state.epoch) epochs, best epoch \(state.bestEpoch)  \(lastValidation)")
+    try reducer.barrier()  // rank 0 has written the model the others read
     let best = try PaiNNModel(contentsOf: folder.model)
     var test: EvaluationSummary?
-    if finalReason != .paused, !data.test.isEmpty {
+    if finalReason != .paused, !data.test.isEmpty, reducer.writesFiles {
       let evaluation = try Evaluation(
         potential: PaiNNPotential(model: best, precision: c.precision),
         structures: data.test.map { data.structures[$0] }, batchSize: 32, maxAtoms: c.maxBatchAtoms)
@@ -336,6 +343,7 @@ public final class Trainer {
 
   /// Writes the checkpoints, metrics, learning curve and (when improved) the best model.
   private func saveEpoch(improved: Bool, averaged: [[Double]]) throws {
+    guard reducer.writesFiles else { return }
     var current = model(with: weights)
     current.provenance = provenance
     let checkpoint = Checkpoint(model: current, average: average.average, optimizer: optimizer,
@@ -357,6 +365,7 @@ public final class Trainer {
 
   /// Writes `config.json`: the configuration plus what was derived from the data.
   private func writeConfiguration() throws {
+    guard reducer.writesFiles else { return }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     struct Saved: Encodable {

@@ -14,9 +14,12 @@ extension MLFF {
 
         Rerunning the same command on a run folder that holds a checkpoint continues that run (the architecture, losses and schedule come from its checkpoint; --epochs, --max-time and --threads may be changed); --fresh deletes the run and starts over.
 
+        Under an MPI launcher (mpirun -n R mlff train …, srun) the R ranks train one model together: each computes the gradient of its slice of every batch, one allreduce sums them, and rank 0 writes every file; the result equals one process with the same batches (docs/cluster.md). --batch-size is the global batch.
+
         Examples:
           mlff train data.h5 --preset small -o runs/x --max-time 20m
           mlff train data.h5 -o runs/x --max-time 40m
+          mpirun -n 4 mlff train data.h5 -o runs/x --threads 1 --max-time 40m
         """)
 
     @Argument(help: "Labelled structures: a dataset (.h5) or extended XYZ (.xyz, .extxyz).")
@@ -165,6 +168,8 @@ extension MLFF {
       let c = trainingConfiguration()
       let folder = RunFolder(URL(fileURLWithPath: output))
       let resume = hasRun && !fresh
+      let reducer = try DataParallelTraining.start(folder: folder)
+      let speaks = progress.showsProgress && reducer.writesFiles
       for file in [input, validation, test].compactMap({ $0 }) where StructureFileFormat.fromExtension(of: file) == .extxyz {
         try requireFirstFrame(of: file)
       }
@@ -178,7 +183,7 @@ extension MLFF {
         trainingData = try TrainingData.read(
           dataURL, trainFraction: c.trainFraction, validationFraction: c.validationFraction, seed: c.seed)
       }
-      if fresh && hasRun {
+      if fresh && hasRun && reducer.writesFiles {
         // Only once the data has been read: a mistake in it leaves the old run in place.
         for file in [folder.lastCheckpoint, folder.bestCheckpoint, folder.model, folder.metrics, folder.learningCurve,
                      folder.testMetrics, folder.configuration] where FileManager.default.fileExists(atPath: file.path) {
@@ -187,9 +192,11 @@ extension MLFF {
           }
         }
       }
+      try reducer.barrier()  // rank 0 has deleted the old run (--fresh)
       let trainer = try Trainer(configuration: c, data: trainingData, folder: folder.url, resume: resume)
-      trainer.showsProgress = progress.showsProgress
-      if resume && progress.showsProgress {
+      trainer.showsProgress = speaks
+      trainer.reducer = reducer
+      if resume && speaks {
         FileHandle.standardError.write(Data("continuing the run in \(output) from its last checkpoint (--fresh starts over)\n".utf8))
       }
       trainer.provenance = [
@@ -198,11 +205,13 @@ extension MLFF {
         "mlff_version": MLFF.version,
       ]
       let m = trainer.model
-      if progress.showsProgress {
+      if speaks {
         let symbols = m.elements.map { Elements.symbol($0) }.joined(separator: " ")
         print("training \(m.configuration.featureCount)×\(m.configuration.layerCount) PaiNN (\(m.parameterCount) weights) on \(trainingData.train.count) structures, validating on \(trainingData.validation.count); elements \(symbols); energy scale \(String(format: "%.4g", m.energyScale)) eV")
       }
       let outcome = try trainer.run()
+      DataParallelTraining.finish(reducer)
+      guard reducer.writesFiles else { return }
       let best = outcome.state.history.first { $0.epoch == outcome.state.bestEpoch }
       print("stopped (\(outcome.reason)) after \(outcome.state.epoch) epochs, \(formatDuration(outcome.state.elapsed))")
       if let best {
