@@ -2,6 +2,7 @@ import ArgumentParser
 import Distillation
 import Foundation
 import PaiNN
+import Training
 
 extension MLFF {
   /// `mlff distill seeds.xyz --teacher chgnet -o runs/si`: the whole chain.
@@ -145,6 +146,11 @@ extension MLFF {
     }
 
     func run() throws {
+      if let launched = MPIEnvironment.detect() {
+        // Every rank would run every stage (sampling, labelling, MD) and write the same files.
+        throw CommandFailure("mlff distill runs as one process, but an MPI launcher started it as rank \(launched.rank) of \(launched.size): "
+                             + "run mlff distill without mpirun, and use mpirun -n R mlff train on the run's data.h5 for data-parallel training (docs/cluster.md)")
+      }
       do {
         let c = try resolvedConfiguration()
         let run = try DistillRun(configuration: c, folder: URL(fileURLWithPath: output))
