@@ -36,6 +36,17 @@ extension Dataset {
     }
   }
 
+  /// Reads only a dataset file's metadata (teacher, provenance; not `inputFrames`), without
+  /// its arrays.
+  public static func metadata(of url: URL) throws -> DatasetMetadata {
+    try HDF5Library.withLock {
+      let file = try HDF5File.openForReading(url)
+      defer { try? file.close() }
+      try checkFormat(file)
+      return try readMetadata(file)
+    }
+  }
+
   /// Writes the dataset to `url` atomically: a temporary file in the same folder, flushed to
   /// disk, then renamed over `url`. An existing file is replaced.
   public func write(to url: URL) throws {

@@ -183,6 +183,7 @@ struct LabelShardTests {
     let url = folder.appendingPathComponent("a.h5")
     try Dataset(structures: sampleStructures(count: 3, seed: 1), metadata: metadata).write(to: url)
     #expect(try Dataset.read(url).metadata.inputFrames == [4, 9, 11])
+    #expect(try Dataset.metadata(of: url).teacher == "emt")
     try Dataset(structures: sampleStructures(count: 2, seed: 1), metadata: metadata).write(to: url)
     #expect(try Dataset.read(url).metadata.inputFrames == nil)
   }

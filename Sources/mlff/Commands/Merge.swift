@@ -33,8 +33,8 @@ extension MLFF {
     func run() throws {
       let urls = shards.map { URL(fileURLWithPath: $0) }
       do {
-        let firstMetadata = try Dataset.readColumns(urls[0]).metadata
-        if Dataset.isLabelShard(firstMetadata) {
+        // One shard among the files makes it a merge of shards (which refuses the others by name).
+        if try urls.contains(where: { Dataset.isLabelShard(try Dataset.metadata(of: $0)) }) {
           let summary = try Dataset.mergeLabelShards(urls, into: URL(fileURLWithPath: output), createdBy: DatasetMetadata.commandLine())
           print("merged \(summary.shards) shards: \(summary.structures) of \(summary.inputFrames) input structures into \(output)")
           if !summary.missingFrames.isEmpty {
