@@ -14,12 +14,18 @@ enum DataParallelTraining {
     guard let launched = MPIEnvironment.detect() else { return SingleProcess() }
     let reducer: MPIReducer
     do { reducer = try MPIReducer.start() } catch {
-      throw CommandFailure("this process was started as rank \(launched.rank) of \(launched.size) by an MPI launcher, but MPI could not start: \(error)")
+      if launched.size == nil {
+        // PMIx alone (srun) may be a single task of a plain job: train alone, but say so.
+        FileHandle.standardError.write(Data("mlff train: PMIX_RANK is set but MPI could not start (\(error)); training as one process\n".utf8))
+        return SingleProcess()
+      }
+      throw CommandFailure("this process was started as \(launched.description) by an MPI launcher, but MPI could not start: \(error)")
     }
-    guard reducer.size == launched.size else {
-      throw CommandFailure("the launcher says \(launched.size) ranks but MPI_COMM_WORLD has \(reducer.size) (\(reducer.library)): "
+    if let size = launched.size, reducer.size != size {
+      throw CommandFailure("the launcher says \(size) ranks but MPI_COMM_WORLD has \(reducer.size) (\(reducer.library)): "
                            + "mpirun and the loaded libmpi belong to different MPI installations; set MLFF_MPI_LIBRARY to the libmpi.so of this mpirun")
     }
+    guard reducer.size > 1 else { return reducer }
     reportStops(rank: reducer.rank, size: reducer.size, folder: folder)
     if reducer.rank == 0 {
       FileHandle.standardError.write(Data("data-parallel training on \(reducer.size) ranks (\(reducer.abi), \(reducer.library))\n".utf8))

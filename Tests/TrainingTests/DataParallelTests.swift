@@ -87,6 +87,8 @@ private func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) 
     #expect(MPIEnvironment.detect(["OMPI_COMM_WORLD_SIZE": "1", "OMPI_COMM_WORLD_RANK": "0"]) == nil)
     #expect(MPIEnvironment.detect(["OMPI_COMM_WORLD_SIZE": "4", "OMPI_COMM_WORLD_RANK": "2"]) == MPIEnvironment(size: 4, rank: 2))
     #expect(MPIEnvironment.detect(["PMI_SIZE": "8", "PMI_RANK": "7"]) == MPIEnvironment(size: 8, rank: 7))
+    #expect(MPIEnvironment.detect(["PMIX_RANK": "3"]) == MPIEnvironment(size: nil, rank: 3))
+    #expect(MPIEnvironment.detect(["OMPI_COMM_WORLD_SIZE": "1", "PMIX_RANK": "0"]) == nil)
   }
 
   @Test func aLibraryThatIsNotThereIsNamedWithWhatToDo() {

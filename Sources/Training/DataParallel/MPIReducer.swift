@@ -2,23 +2,34 @@ import CMPI
 import Foundation
 
 /// The MPI job this process was started in, read from the variables the launchers set:
-/// Open MPI's `OMPI_COMM_WORLD_SIZE`/`OMPI_COMM_WORLD_RANK`, MPICH's and Slurm's
-/// `PMI_SIZE`/`PMI_RANK`. Nil when not started by an MPI launcher (or by one with one process).
+/// Open MPI's `OMPI_COMM_WORLD_SIZE`/`OMPI_COMM_WORLD_RANK`, MPICH's and Slurm's PMI-2
+/// `PMI_SIZE`/`PMI_RANK`, and PMIx's `PMIX_RANK` (`srun` with PMIx, which does not say the
+/// size before MPI starts). Nil when not started by an MPI launcher, or by one that says it
+/// started one process.
 public struct MPIEnvironment: Sendable, Hashable {
-  /// Processes in the job (> 1).
-  public var size: Int
+  /// Processes in the job (> 1); nil when the launcher does not say (PMIx: MPI will).
+  public var size: Int?
   /// This process's rank as the launcher says it (before MPI is initialised).
   public var rank: Int
 
+  public init(size: Int?, rank: Int) {
+    self.size = size
+    self.rank = rank
+  }
+
   /// The launcher's job, or nil when there is none with more than one process.
   public static func detect(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> MPIEnvironment? {
-    for (sizeKey, rankKey) in [("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"), ("PMI_SIZE", "PMI_RANK"), ("PMIX_SIZE", "PMIX_RANK")] {
-      if let size = environment[sizeKey].flatMap({ Int($0) }), size > 1 {
-        return MPIEnvironment(size: size, rank: environment[rankKey].flatMap { Int($0) } ?? 0)
+    for (sizeKey, rankKey) in [("OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_RANK"), ("PMI_SIZE", "PMI_RANK")] {
+      if let size = environment[sizeKey].flatMap({ Int($0) }) {
+        return size > 1 ? MPIEnvironment(size: size, rank: environment[rankKey].flatMap { Int($0) } ?? 0) : nil
       }
     }
+    if let rank = environment["PMIX_RANK"].flatMap({ Int($0) }) { return MPIEnvironment(size: nil, rank: rank) }
     return nil
   }
+
+  /// "rank r of R" (R "?" when the launcher does not say).
+  public var description: String { "rank \(rank) of \(size.map(String.init) ?? "?")" }
 }
 
 /// MPI could not be used; the message says what to install or set.

@@ -146,9 +146,9 @@ extension MLFF {
     }
 
     func run() throws {
-      if let launched = MPIEnvironment.detect() {
+      if let launched = MPIEnvironment.detect(), launched.size != nil {
         // Every rank would run every stage (sampling, labelling, MD) and write the same files.
-        throw CommandFailure("mlff distill runs as one process, but an MPI launcher started it as rank \(launched.rank) of \(launched.size): "
+        throw CommandFailure("mlff distill runs as one process, but an MPI launcher started it as \(launched.description): "
                              + "run mlff distill without mpirun, and use mpirun -n R mlff train on the run's data.h5 for data-parallel training (docs/cluster.md)")
       }
       do {
