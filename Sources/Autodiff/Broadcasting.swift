@@ -156,9 +156,9 @@ func broadcastValues<S: TensorScalar>(_ x: Tensor<S>, to out: [Int]) -> [S] {
         plan.forEachRun(range) { run, ao, _ in
           let dst = y + run * inner
           if ia == 0 {
-            dst.update(repeating: base[ao], count: inner)
+            S._fill(base[ao], dst, inner)
           } else {
-            dst.update(from: base + ao, count: inner)
+            copyScalars(base + ao, to: dst, inner)
           }
         }
       }

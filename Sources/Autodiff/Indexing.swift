@@ -18,7 +18,7 @@ extension Tensor {
             for k in range {
               let r = Int(pi[k])
               precondition(r >= 0 && r < n, "gathering(rows:): index \(r) at position \(k) is outside 0..<\(n)")
-              (y + k * width).update(from: px.baseAddress! + r * width, count: width)
+              copyScalars(px.baseAddress! + r * width, to: y + k * width, width)
             }
           }
         }

@@ -58,7 +58,7 @@ extension Tensor {
     out[rank - 1] = w
     let values: [Scalar] = scalars.withUnsafeBufferPointer { px in
       makeScalars(rows * w) { y in
-        for r in 0..<rows { (y + r * w).update(from: px.baseAddress! + r * n + range.lowerBound, count: w) }
+        for r in 0..<rows { copyScalars(px.baseAddress! + r * n + range.lowerBound, to: y + r * w, w) }
       }
     }
     return makeResult("slice", shape: out, scalars: values, inputs: [self]) { g, _, _, _ in
@@ -77,7 +77,7 @@ extension Tensor {
     var values: [Scalar] = filledScalars(rows * w, 0)
     scalars.withUnsafeBufferPointer { px in
       values.withUnsafeMutableBufferPointer { py in
-        for r in 0..<rows { (py.baseAddress! + r * w + before).update(from: px.baseAddress! + r * n, count: n) }
+        for r in 0..<rows { copyScalars(px.baseAddress! + r * n, to: py.baseAddress! + r * w + before, n) }
       }
     }
     return makeResult("pad", shape: out, scalars: values, inputs: [self]) { g, _, _, _ in
@@ -121,7 +121,7 @@ public func concat<S: TensorScalar>(_ tensors: [Tensor<S>], axis: Int = -1) -> T
     var offset = 0
     for (t, n) in zip(tensors, widths) {
       t.scalars.withUnsafeBufferPointer { px in
-        for r in 0..<rows where n > 0 { (py.baseAddress! + r * w + offset).update(from: px.baseAddress! + r * n, count: n) }
+        for r in 0..<rows where n > 0 { copyScalars(px.baseAddress! + r * n, to: py.baseAddress! + r * w + offset, n) }
       }
       offset += n
     }

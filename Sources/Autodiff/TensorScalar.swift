@@ -27,6 +27,10 @@ public protocol TensorScalar: BinaryFloatingPoint, Real, SIMDScalar, Codable, Se
   static func _fill(_ value: Self, _ y: UnsafeMutablePointer<Self>, _ count: Int)
   /// `Σ x[i]`.
   static func _sum(_ x: UnsafePointer<Self>, _ count: Int) -> Self
+  /// The edge loop of `edgeProduct` (`EdgeProductPlan` says what it reads and writes).
+  static func _edgeProduct(
+    _ plan: EdgeProductPlan, _ factors: UnsafePointer<UnsafePointer<Self>>, centers: UnsafePointer<Int32>,
+    neighbors: UnsafePointer<Int32>, into out: UnsafeMutablePointer<Self>)
   /// Row-major `C = op(A)·op(B) + β·C` (BLAS gemm with α = 1); with β = 0, C need not be
   /// initialised.
   static func _gemm(
@@ -117,6 +121,10 @@ extension Float: TensorScalar {
     accumulateLoop(x, y, count)
   }
   public static func _sum(_ x: UnsafePointer<Float>, _ count: Int) -> Float { sumLoop(x, count) }
+  public static func _edgeProduct(
+    _ plan: EdgeProductPlan, _ factors: UnsafePointer<UnsafePointer<Float>>, centers: UnsafePointer<Int32>,
+    neighbors: UnsafePointer<Int32>, into out: UnsafeMutablePointer<Float>
+  ) { edgeProductLoop(plan, factors, centers, neighbors, out) }
   public static func _fill(_ value: Float, _ y: UnsafeMutablePointer<Float>, _ count: Int) {
     y.initialize(repeating: value, count: count)
   }
@@ -144,6 +152,10 @@ extension Double: TensorScalar {
     _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, _ count: Int
   ) { accumulateLoop(x, y, count) }
   public static func _sum(_ x: UnsafePointer<Double>, _ count: Int) -> Double { sumLoop(x, count) }
+  public static func _edgeProduct(
+    _ plan: EdgeProductPlan, _ factors: UnsafePointer<UnsafePointer<Double>>, centers: UnsafePointer<Int32>,
+    neighbors: UnsafePointer<Int32>, into out: UnsafeMutablePointer<Double>
+  ) { edgeProductLoop(plan, factors, centers, neighbors, out) }
   public static func _fill(_ value: Double, _ y: UnsafeMutablePointer<Double>, _ count: Int) {
     y.initialize(repeating: value, count: count)
   }

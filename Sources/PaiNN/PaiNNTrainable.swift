@@ -94,8 +94,9 @@ extension PaiNNTrainable {
   /// the weights.
   ///
   /// Positions R [nAtoms, 3] and a zero strain ε [nStructures, 3, 3] enter as leaves
-  /// (`EdgeTensors`); each block's tensor forward follows (`InteractionWeights.forward`,
-  /// `MixingWeights.forward`, `ReadoutWeights.forward`); forces and stress come from one
+  /// (`EdgeTensors`); each block's tensor forward follows (`TrainableMessages.interaction`,
+  /// which forms the messages without edge-sized intermediates, `MixingWeights.forward`,
+  /// `ReadoutWeights.forward`); forces and stress come from one
   /// `gradients(of: ΣE, wrt: [R, ε], createGraph:)` call.
   /// - Parameters:
   ///   - graph: from `batch(_:)`.
@@ -112,13 +113,12 @@ extension PaiNNTrainable {
       .requiringGradient()
     let strain = Tensor<Scalar>(zeros: [nS, 3, 3]).requiringGradient()
     let edges = EdgeTensors(graph, positions: positions, strain: wantStress ? strain : nil, basis: configuration.basis)
-    let filters = weights.filter(edges.basis) * edges.cutoffValues  // [E, L·3F]
+    let messages = TrainableMessages(graph, edges: edges)
 
     var q = weights.embedding.gathering(rows: graph.species)  // [N, F]
     var mu = Tensor<Scalar>(zeros: [n, 3, f])
     for l in 0..<configuration.layerCount {
-      let w = filters.slice(lastAxis: (3 * f * l)..<(3 * f * (l + 1)))
-      (q, mu) = weights.interactions[l].forward(q: q, mu: mu, filters: w, units: edges.units, graph: graph)
+      (q, mu) = messages.interaction(weights.interactions[l], filter: weights.filter, layer: l, q: q, mu: mu)
       (q, mu) = weights.mixings[l].forward(q: q, mu: mu, normEpsilon: configuration.normEpsilon)
     }
     let mu0 = Tensor<Scalar>(shape: [n], scalars: graph.species.map { Scalar(referenceEnergies[Int($0)]) })

@@ -3,7 +3,12 @@ import Basics
 import Foundation
 
 /// The resumable record of a labelling job: every finished structure as one extxyz frame,
-/// appended and flushed to disk as soon as it is labelled, and every failure as one JSON line.
+/// appended as soon as it is labelled, and every failure as one JSON line.
+///
+/// A frame is handed to the kernel (one `write`) before `record` returns, so a process that is
+/// killed (SIGKILL included) loses nothing; it is forced to disk (fsync) when
+/// `synchronizeInterval` seconds have passed since the last flush, so a power loss loses at
+/// most that much.
 ///
 /// - `<output>.journal.xyz`: labelled frames, each with info `mlff_index=<input frame index>`
 ///   and `mlff_teacher=<teacher name>`; energy eV, forces eV/Å, stress eV/Å³ (ASE's keys).
@@ -114,7 +119,8 @@ public final class LabelJournal: @unchecked Sendable {
     }
   }
 
-  /// Appends one labelled structure and flushes it to disk.
+  /// Appends one labelled structure, and flushes the journal to disk when
+  /// `synchronizeInterval` has passed since the last flush.
   /// - Parameter structure: the input structure with its teacher labels set.
   public func record(_ structure: Structure, index: Int, teacher: String) throws {
     var frame = structure

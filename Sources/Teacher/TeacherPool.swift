@@ -128,10 +128,7 @@ public final class TeacherPool: Potential, Sendable {
     for slot in 0..<configuration.workers {
       group.enter()
       let thread = Thread { [self] in
-        while true {
-          let item = sourceLock.withLock { _ in next() }
-          guard let (index, structure) = item else { break }
-          let outcome = self.evaluate(structure, index: index, properties, slot: slot)
+        self.labelPipelined(slot: slot, next: { sourceLock.withLock { _ in next() } }, properties: properties) { index, outcome in
           self.callbackLock.withLock { _ in onResult(index, outcome) }
         }
         group.leave()
@@ -175,10 +172,83 @@ public final class TeacherPool: Potential, Sendable {
     return results.map { $0! }
   }
 
+  // MARK: One worker slot
+
+  /// The loop of one worker slot: while the teacher computes a structure, the next one is
+  /// already in its input pipe, so the worker never waits for this process between two
+  /// structures (decoding the reply, the journal write and the next request overlap the
+  /// teacher's work). Only a healthy worker gets a queued request, and only one that fits in
+  /// the pipe (`TeacherWorker.largestQueuedRequest`); everything else, and every structure
+  /// whose worker died, timed out or broke the stream, goes through `evaluate` (restarts and
+  /// retries as documented on the type), with the attempts already used counted.
+  private func labelPipelined(
+    slot: Int, next: () -> (index: Int, structure: Structure)?, properties: PropertySet,
+    report: (Int, Result<Results, TeacherError>) -> Void
+  ) {
+    var backlog: [(index: Int, structure: Structure)] = []
+    func take() -> (index: Int, structure: Structure)? { backlog.isEmpty ? next() : backlog.removeFirst() }
+    func supported(_ structure: Structure) -> Bool {
+      supportedAtomicNumbers.map { unsupportedElements(in: structure, supported: $0).isEmpty } ?? true
+    }
+    /// The slot's worker when it is running (no restart here: `evaluate` restarts).
+    func running() -> TeacherWorker? {
+      state.withLock { $0.closed || $0.fatalStartError != nil ? nil : $0.workers[slot] }
+    }
+    while let first = take() {
+      guard supported(first.structure), let worker = running() else {
+        report(first.index, evaluate(first.structure, index: first.index, properties, slot: slot))
+        continue
+      }
+      let sent = worker.send(first.structure, properties)
+      guard sent.sent else {
+        if !sent.tooLarge { retire(worker, slot: slot) }
+        report(first.index, evaluate(first.structure, index: first.index, properties, slot: slot))
+        continue
+      }
+      var inFlight = first
+      while true {
+        var queued: (index: Int, structure: Structure)? = nil
+        var unfinishedWrite = false  // a failed write may leave part of a request in the pipe
+        if let following = take() {
+          let sent = supported(following.structure) ? worker.send(following.structure, properties) : (sent: false, tooLarge: true)
+          if sent.sent { queued = following } else { backlog.append(following); unfinishedWrite = !sent.tooLarge }
+        }
+        let outcome = worker.receive(atomCount: inFlight.structure.count, timeout: configuration.timeout)
+        var healthy = true
+        switch outcome {
+        case .results(let results): report(inFlight.index, .success(results))
+        case .teacherRaised(let message): report(inFlight.index, .failure(.teacherRaised(message: message)))
+        case .timedOut:
+          retire(worker, slot: slot)
+          report(inFlight.index, .failure(.timedOut(seconds: configuration.timeout)))
+          healthy = false
+        case .died(let status):
+          let tail = worker.stderr.tail(waitingUpTo: 2)
+          retire(worker, slot: slot)
+          let failure = TeacherError.workerDied(status: status, attempts: 1, stderrTail: tail)
+          report(inFlight.index, evaluate(inFlight.structure, index: inFlight.index, properties, slot: slot, after: failure))
+          healthy = false
+        case .brokenStream(let detail):
+          retire(worker, slot: slot)
+          let failure = TeacherError.brokenStream(detail: detail, attempts: 1, stderrTail: worker.stderr.tail(waitingUpTo: 2))
+          report(inFlight.index, evaluate(inFlight.structure, index: inFlight.index, properties, slot: slot, after: failure))
+          healthy = false
+        }
+        if healthy && unfinishedWrite { retire(worker, slot: slot); healthy = false }
+        guard let queued else { break }
+        // A queued request to a worker that was retired was never answered: it starts afresh.
+        guard healthy else { backlog.insert(queued, at: 0); break }
+        inFlight = queued
+      }
+    }
+  }
+
   // MARK: One structure on one worker slot
 
+  /// - Parameter earlier: the failure of a first attempt already made (by `labelPipelined`),
+  ///   counted against `attemptsPerStructure`.
   private func evaluate(
-    _ structure: Structure, index: Int, _ properties: PropertySet, slot: Int
+    _ structure: Structure, index: Int, _ properties: PropertySet, slot: Int, after earlier: TeacherError? = nil
   ) -> Result<Results, TeacherError> {
     if let supported = supportedAtomicNumbers {
       let unknown = unsupportedElements(in: structure, supported: supported)
@@ -187,8 +257,11 @@ public final class TeacherPool: Potential, Sendable {
       }
     }
     let attempts = max(1, configuration.attemptsPerStructure)
-    var lastFailure: TeacherError = .closed
-    for attempt in 1...attempts {
+    var lastFailure: TeacherError = earlier ?? .closed
+    let firstAttempt = earlier == nil ? 1 : 2
+    if earlier != nil && isClosed { return .failure(.closed) }
+    guard firstAttempt <= attempts else { return .failure(lastFailure) }
+    for attempt in firstAttempt...attempts {
       let worker: TeacherWorker
       switch workerFor(slot: slot) {
       case .success(let w): worker = w

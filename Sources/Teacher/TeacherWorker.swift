@@ -107,6 +107,52 @@ final class TeacherWorker: Sendable {
     }
   }
 
+  /// Largest request sent ahead of a reply (`send`): two such requests fit in a pipe's buffer
+  /// (64 KiB on Linux), so neither side ever blocks on a write while the other waits to read.
+  static let largestQueuedRequest = 16 << 10
+
+  /// Sends one request without waiting for its reply (for queueing the next structure while
+  /// the teacher computes the current one); `receive` then reads the replies in order.
+  /// - Returns: false when the request is larger than `largestQueuedRequest` or the write
+  ///   failed (nothing was queued that the worker would answer; an unfinished write breaks the
+  ///   stream, so the caller retires the worker when it is not the size).
+  func send(_ structure: Structure, _ properties: PropertySet) -> (sent: Bool, tooLarge: Bool) {
+    let request = TeacherFrames.request(structure, properties)
+    guard request.count <= Self.largestQueuedRequest else { return (false, true) }
+    do {
+      try process.write(request, before: Date().addingTimeInterval(5))
+      return (true, false)
+    } catch {
+      return (false, false)
+    }
+  }
+
+  /// Waits for the reply to the oldest request sent with `send`, at most `timeout` seconds
+  /// from now (the teacher starts on a queued request when it has answered the one before).
+  func receive(atomCount: Int, timeout: Double) -> Outcome {
+    let deadline = Date().addingTimeInterval(timeout)
+    do {
+      let header = try process.read(TeacherFrames.headerSize, before: deadline)
+      let (kind, length) = try TeacherFrames.parseHeader(header)
+      let payload = try process.read(length, before: deadline)
+      switch kind {
+      case .result: return .results(try TeacherFrames.decodeResult(payload, nAtoms: atomCount))
+      case .error: return .teacherRaised(String(decoding: payload, as: UTF8.self))
+      default: return .brokenStream("a frame of kind \(kind) where a result was expected")
+      }
+    } catch let failure as WorkerProcess.IOFailure {
+      switch failure {
+      case .timedOut: return .timedOut
+      case .endOfFile: return .died(status: WorkerProcess.describe(process.exitStatus(waitingUpTo: 5)))
+      case .failed(let why): return .brokenStream("I/O error: \(why)")
+      }
+    } catch let error as FrameError {
+      return .brokenStream(error.detail)
+    } catch {
+      return .brokenStream("\(error)")
+    }
+  }
+
   /// Stops the worker now (SIGKILL).
   func kill() { process.kill() }
 

@@ -11,13 +11,16 @@ import Potentials
 ///   - parameters: one tensor per weight, in file order (`PaiNNWeights.flattened`); used as
 ///     the leaves as they are, without a copy of the model's own weights.
 ///   - forces, stress: whether to compute them.
+///   - graph: the batch graph of `structures` when the caller has it (`GraphCache`); nil
+///     builds it.
 /// - Returns: the prediction and the leaf tensors of the weights to differentiate against.
 func studentForward<S: TensorScalar>(
-  _ model: PaiNNModel, structures: [Structure], parameters: [Tensor<S>], forces: Bool, stress: Bool
+  _ model: PaiNNModel, structures: [Structure], parameters: [Tensor<S>], forces: Bool, stress: Bool,
+  graph cached: PaiNNGraph? = nil
 ) throws -> (prediction: PaiNNPrediction<S>, leaves: [Tensor<S>]) {
   let leaves = parameters.map { $0.requiringGradient() }
   let net = PaiNNTrainable<S>(model, weights: PaiNNWeights(flattened: leaves, layerCount: model.configuration.layerCount))
-  let graph = try net.batch(structures)
+  let graph = try cached ?? net.batch(structures)
   var properties: PropertySet = .energy
   if forces { properties.insert(.forces) }
   if stress { properties.insert(.stress) }

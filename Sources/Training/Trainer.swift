@@ -61,6 +61,8 @@ public final class Trainer {
 
   /// The shape of each tensor of `weights`.
   private let shapes: [[Int]]
+  /// Neighbour graphs of the structures, built once and reused across epochs.
+  let graphs: GraphCache
 
   /// Starts a new run, or resumes the one in `folder` when `resume` is true.
   /// - Throws: `TrainingError` when the configuration is invalid, the data cannot be trained
@@ -79,6 +81,7 @@ public final class Trainer {
       model = checkpoint.model
       shapes = model.weightShapes.flattened
       weights = model.weights.flattened
+      graphs = GraphCache(elements: model.elements, cutoff: model.configuration.cutoff, budgetBytes: GraphCache.defaultBudgetBytes)
       average = ExponentialMovingAverage(initial: checkpoint.average, decay: max(c.emaDecay, 0))
       optimizer = checkpoint.optimizer
       state = checkpoint.state
@@ -104,6 +107,7 @@ public final class Trainer {
     model = m
     shapes = m.weightShapes.flattened
     weights = m.weights.flattened
+    graphs = GraphCache(elements: m.elements, cutoff: m.configuration.cutoff, budgetBytes: GraphCache.defaultBudgetBytes)
     average = ExponentialMovingAverage(initial: weights, decay: configuration.emaDecay)
     optimizer = AdamW(
       sizes: weights.map(\.count), decays: PaiNNWeights.roles(layerCount: m.configuration.layerCount).flattened.map { $0 == .matrix },
@@ -179,8 +183,8 @@ public final class Trainer {
       do {
         let part = parts[p].map { structures[$0] }
         switch configuration.precision {
-        case .float: r = .success(try partGradients(Float.self, part, normalization))
-        case .double: r = .success(try partGradients(Double.self, part, normalization))
+        case .float: r = .success(try partGradients(Float.self, part, normalization, indices: parts[p]))
+        case .double: r = .success(try partGradients(Double.self, part, normalization, indices: parts[p]))
         }
       } catch { r = .failure(error) }
       results.withLock { $0[p] = r }
@@ -205,14 +209,17 @@ public final class Trainer {
   }
 
   /// Gradient of the loss of one part of a batch, in precision `S`.
+  /// - Parameter indices: the data set positions of `part`, when known: its graph then comes
+  ///   from `graphs` instead of a new neighbour search.
   func partGradients<S: TensorScalar>(
-    _ type: S.Type, _ part: [Structure], _ normalization: LossNormalization
+    _ type: S.Type, _ part: [Structure], _ normalization: LossNormalization, indices: [Int]? = nil
   ) throws -> ([[Double]], Double) {
     let values = zip(weights, shapes).map { Tensor<S>(shape: $1, scalars: $0.map { S($0) }) }
     let loss = configuration.loss
     let wantForces = loss.weights.forces != 0 && normalization.forceComponentCount > 0
     let wantStress = loss.weights.stress != 0 && normalization.stressComponentCount > 0
-    let (out, leaves) = try studentForward(model, structures: part, parameters: values, forces: wantForces, stress: wantStress)
+    let graph = try indices.map { try graphs.graph($0, of: data.structures) }
+    let (out, leaves) = try studentForward(model, structures: part, parameters: values, forces: wantForces, stress: wantStress, graph: graph)
     let value = loss(energies: out.energies, forces: out.forces, stress: out.stress,
                      targets: LossTargets(part), normalization: normalization)
     let g = gradients(of: value.total, wrt: leaves)

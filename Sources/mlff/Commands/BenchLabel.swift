@@ -1,6 +1,9 @@
 import ArgumentParser
 import Atomistic
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension MLFF.Bench {
   /// `mlff bench label`: teacher labelling throughput through `mlff label` (1 and 2 workers)
@@ -52,7 +55,8 @@ extension MLFF.Bench {
       }
       let loopRate = Double(structures) / loopSeconds
       print("teacher \(teacher), \(structures) structures, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-      print(String(format: "%-28@ %10.1f structures/s  (%.2f s)", "python loop (peer)" as NSString, loopRate, loopSeconds))
+      print(String(format: "%-28@ %10.1f structures/s  (%.2f s)  load %@", "python loop (peer)" as NSString, loopRate, loopSeconds,
+                   loadAverage() as NSString))
 
       let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
       for count in workers.values {
@@ -64,9 +68,16 @@ extension MLFF.Bench {
           throw CommandFailure("mlff label did not report its time:\n\(text)")
         }
         let rate = Double(structures) / seconds
-        print(String(format: "%-28@ %10.1f structures/s  (%.2f s)  %.2fx the loop",
-                     "mlff label --workers \(count)" as NSString, rate, seconds, rate / loopRate))
+        print(String(format: "%-28@ %10.1f structures/s  (%.2f s)  %.2fx the loop  load %@",
+                     "mlff label --workers \(count)" as NSString, rate, seconds, rate / loopRate, loadAverage() as NSString))
       }
+    }
+
+    /// The 1-minute load average after a row, so that a figure taken on a busy machine says so.
+    private func loadAverage() -> String {
+      var loads = [Double](repeating: 0, count: 3)
+      guard getloadavg(&loads, 3) == 3 else { return "unknown" }
+      return String(format: "%.1f", loads[0])
     }
 
     private func resolvedPython() throws -> String {
