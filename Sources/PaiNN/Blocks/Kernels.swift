@@ -27,7 +27,7 @@ final class WeightBuffer<T: TensorScalar>: @unchecked Sendable {
 
 /// A zero-initialised block of scalars freed with its last reference; the per-evaluation
 /// activations and gradients of the fused kernels (no bounds checks in inner loops).
-final class ScratchBuffer<T: TensorScalar> {
+final class ScratchBuffer<T: Numeric> {
   let count: Int
   let pointer: UnsafeMutablePointer<T>
 
