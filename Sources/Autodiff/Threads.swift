@@ -18,6 +18,11 @@ public enum TensorThreads {
     set { _elementwise = max(1, newValue) }
   }
 
+  /// Makes the allocator keep large freed blocks for reuse instead of returning them to the
+  /// system (see Allocation.swift): a loop that frees and allocates the same large arrays
+  /// every step then takes no page faults.
+  public static func keepFreedMemory() { _ = allocatorTuned }
+
   /// Sets the number of threads BLAS (OpenBLAS on Linux) uses for matrix products.
   public static func setBLASThreads(_ count: Int) {
     #if !canImport(Accelerate)

@@ -70,6 +70,7 @@ final class PaiNNNetwork<T: TensorScalar>: Sendable {
     defer { if blasThreads != 1 { TensorThreads.setBLASThreads(blasThreads) } }
     let n = graph.atomCount, f = configuration.featureCount
     EdgeGeometry.prepare(graph, basis: basis, workspace: ws, threads: threads)
+    ws.keepFilters(gradients)
 
     let q = ws.q.pointer
     ws.mu.pointer.update(repeating: 0, count: n * 3 * f)

@@ -52,6 +52,7 @@ public final class PaiNNPotential: Potential, Sendable {
   ///   - skin: Verlet skin of the neighbour list, Å (default 0: a new list every call).
   public init(model: PaiNNModel, precision: PaiNNPrecision = .float, threads: Int? = nil, skin: Double = 0) {
     precondition(skin >= 0 && skin.isFinite, "the Verlet skin must be ≥ 0 Å, got \(skin)")
+    TensorThreads.keepFreedMemory()
     self.model = model
     self.precision = precision
     self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)

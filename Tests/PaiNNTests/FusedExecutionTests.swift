@@ -31,6 +31,19 @@ import Testing
     }
   }
 
+  /// Both versions of the message loops agree with Double: F = 16 takes the AVX2 kernels in
+  /// Float (on a processor that has them), F = 12 (not a multiple of 8) the portable loops.
+  @Test(arguments: [16, 12])
+  func floatMessageLoopsAgreeWithDouble(featureCount: Int) throws {
+    var model = Fixtures.model(featureCount: featureCount)
+    model.referenceEnergies = model.referenceEnergies.map { _ in 0 }
+    let single = flat(try PaiNNPotential(model: model, precision: .float, threads: 2).compute(batch, .all))
+    let double = flat(try PaiNNPotential(model: model, precision: .double, threads: 2).compute(batch, .all))
+    let worst = zip(single, double).map { abs($0 - $1) }.max() ?? 0
+    #expect(worst < 2e-4, "largest difference \(worst)")
+    #expect(double.contains { $0 != 0 })
+  }
+
   /// A workspace grown for a large batch and reused for a small one, and the other way round,
   /// gives exactly what a fresh potential gives: nothing of an earlier call leaks into a later.
   @Test func reusedWorkspaceCarriesNothingOver() throws {

@@ -35,18 +35,24 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
   let featureCount: Int
 
   /// W_e before the cutoff factor, `W_f,l φ_e + b_f,l`, of the CSR edges `edges` into `out`
-  /// [edges.count, 3F] (one BLAS call per tile of edges).
+  /// [edges.count, 3F] (one BLAS call per tile of edges, added onto the bias).
   func rawFilters(_ ws: PaiNNWorkspace<T>, edges: Range<Int>, into out: UnsafeMutablePointer<T>) {
     let f3 = 3 * featureCount, nR = ws.basisCount, m = edges.count
     guard m > 0 else { return }
+    let b = filter.bias!.pointer + layer * f3
+    for e in 0..<m { (out + e * f3).update(from: b, count: f3) }
     T._gemm(
       transposeA: false, transposeB: true, m: m, n: f3, k: nR, ws.basis.pointer + edges.lowerBound * nR, lda: nR,
-      filter.weight.pointer + layer * f3 * nR, ldb: nR, beta: 0, out, ldc: f3)
-    let b = filter.bias!.pointer + layer * f3
-    for e in 0..<m {
-      let row = out + e * f3
-      for k in 0..<f3 { row[k] += b[k] }
-    }
+      filter.weight.pointer + layer * f3 * nR, ldb: nR, beta: 1, out, ldc: f3)
+  }
+
+  /// Where the raw filters of the CSR edges from `first` go (or come from): this layer's part
+  /// of the stored filters when the workspace keeps them, else the worker's tile.
+  @inline(__always)
+  func filterTile(_ ws: PaiNNWorkspace<T>, first: Int, worker: Int) -> UnsafeMutablePointer<T> {
+    ws.storesFilters
+      ? ws.storedFilters.pointer + (layer * ws.edgeCount + first) * 3 * featureCount
+      : ws.tileFilters[worker].pointer
   }
 
   /// Updates the workspace's q [N, F] and μ [N, 3, F] in place and saves what the adjoint
@@ -72,27 +78,15 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
     let units = ws.units.pointer, cutoffs = ws.cutoffValues.pointer
     parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
       let atoms = ws.chunkAtoms(c)
-      let tile = ws.tileFilters[worker].pointer
       var t0 = Int(start[atoms.lowerBound])
       let end = Int(start[atoms.upperBound])
       while t0 < end {
         let t1 = min(end, t0 + ws.tileEdges)
+        let tile = filterTile(ws, first: t0, worker: worker)
         rawFilters(ws, edges: t0..<t1, into: tile)
-        for e in t0..<t1 {
-          let i = Int(centers[e]), j = Int(neighbors[e])
-          let we = tile + (e - t0) * f3, xj = x + j * f3, fc = cutoffs[e]
-          let qi = q + i * f
-          let mui = mu + i * 3 * f, muj = muIn + j * 3 * f
-          let u0 = units[3 * e], u1 = units[3 * e + 1], u2 = units[3 * e + 2]
-          for k in 0..<f {
-            let wsc = we[k] * fc, wvv = we[f + k] * fc, wvs = we[2 * f + k] * fc
-            qi[k] += wsc * xj[k]
-            let vv = wvv * xj[f + k], vs = wvs * xj[2 * f + k]
-            mui[k] += vv * u0 + vs * muj[k]
-            mui[f + k] += vv * u1 + vs * muj[f + k]
-            mui[2 * f + k] += vv * u2 + vs * muj[2 * f + k]
-          }
-        }
+        addMessages(
+          t0..<t1, raw: tile, centers: centers, neighbors: neighbors, units: units, cutoffs: cutoffs,
+          x: x, muIn: muIn, q: q, mu: mu)
         t0 = t1
       }
     }
@@ -126,52 +120,20 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
       let r0 = atoms.lowerBound, m = atoms.count
       (gx + r0 * f3).update(repeating: 0, count: m * f3)
       (gmuNext + r0 * f3).update(from: gmu + r0 * f3, count: m * f3)
-      let raw = ws.tileFilters[worker].pointer, gw = ws.tileFilterGradients[worker].pointer
+      let gw = ws.tileFilterGradients[worker].pointer
       let gphi = ws.tileBasisGradients[worker].pointer
       var t0 = Int(start[atoms.lowerBound])
       let end = Int(start[atoms.upperBound])
       while t0 < end {
         let t1 = min(end, t0 + ws.tileEdges)
-        rawFilters(ws, edges: t0..<t1, into: raw)
-        for e in t0..<t1 {
-          // The message from a = centers[e] to b = neighbors[e], along (b → a), û = −û_e.
-          let a = Int(centers[e]), b = Int(neighbors[e])
-          let re = raw + (e - t0) * f3, fc = cutoffs[e]
-          let xa = x + a * f3, gxa = gx + a * f3
-          let gqb = gq + b * f, gmub = gmu + b * 3 * f
-          let mua = muIn + a * 3 * f, gmua = gmuNext + a * 3 * f
-          let gwe = gw + (e - t0) * f3
-          let u0 = -units[3 * e], u1 = -units[3 * e + 1], u2 = -units[3 * e + 2]
-          var gu0: T = 0, gu1: T = 0, gu2: T = 0, gfc: T = 0
-          for k in 0..<f {
-            let raw0 = re[k], raw1 = re[f + k], raw2 = re[2 * f + k]
-            let wsc = raw0 * fc, wvv = raw1 * fc, wvs = raw2 * fc
-            let gs = gqb[k]
-            let gm0 = gmub[k], gm1 = gmub[f + k], gm2 = gmub[2 * f + k]
-            let gvv = gm0 * u0 + gm1 * u1 + gm2 * u2
-            let gvs = gm0 * mua[k] + gm1 * mua[f + k] + gm2 * mua[2 * f + k]
-            let vv = wvv * xa[f + k], vs = wvs * xa[2 * f + k]
-            gu0 += gm0 * vv
-            gu1 += gm1 * vv
-            gu2 += gm2 * vv
-            gmua[k] += gm0 * vs
-            gmua[f + k] += gm1 * vs
-            gmua[2 * f + k] += gm2 * vs
-            gxa[k] += gs * wsc
-            gxa[f + k] += gvv * wvv
-            gxa[2 * f + k] += gvs * wvs
-            let gws = gs * xa[k], gwvv = gvv * xa[f + k], gwvs = gvs * xa[2 * f + k]
-            gfc += gws * raw0 + gwvv * raw1 + gwvs * raw2
-            gwe[k] = gws * fc
-            gwe[f + k] = gwvv * fc
-            gwe[2 * f + k] = gwvs * fc
-          }
-          // ∂E/∂û_e = −∂E/∂û of the reverse edge.
-          gunit[3 * e] -= gu0
-          gunit[3 * e + 1] -= gu1
-          gunit[3 * e + 2] -= gu2
-          gd[e] += gfc * cutoffDerivatives[e]
-        }
+        // The forward's filters when kept, else the same tile computed again (the same call,
+        // so the same numbers either way).
+        let raw = filterTile(ws, first: t0, worker: worker)
+        if !ws.storesFilters { rawFilters(ws, edges: t0..<t1, into: raw) }
+        addMessageAdjoints(
+          t0..<t1, raw: raw, centers: centers, neighbors: neighbors, units: units, cutoffs: cutoffs,
+          cutoffDerivatives: cutoffDerivatives, x: x, muIn: muIn, gq: gq, gmu: gmu, gx: gx, gmuNext: gmuNext,
+          gw: gw, gunit: gunit, gd: gd)
         // g_φ = g_W · W_f,l ([tile, 3F] × [3F, n_rbf]), then ∂E/∂d += g_φ · φ'.
         T._gemm(
           transposeA: false, transposeB: false, m: t1 - t0, n: nR, k: f3, gw, lda: f3,

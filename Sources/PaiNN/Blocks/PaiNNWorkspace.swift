@@ -16,14 +16,22 @@ import Autodiff
 final class PaiNNWorkspace<T: TensorScalar> {
   let featureCount: Int, layerCount: Int, basisCount: Int, hiddenCount: Int
   /// Edges per tile of the edge kernels.
-  let tileEdges = 128
+  let tileEdges = 256
+  /// The most memory the raw filters of every layer may take to be kept from the forward pass
+  /// for the adjoint instead of computed again, bytes.
+  static var storedFilterBudget: Int { 256 << 20 }
   /// Atoms per chunk of parallel work. Fixed, so that the work of a chunk (and so every
   /// rounding) does not depend on the number of threads.
   static var chunkAtoms: Int { 32 }
 
   /// Atoms and edges of the graph last prepared.
   private(set) var atomCount = 0, edgeCount = 0
-  private var atomCapacity = -1, edgeCapacity = -1, workerCapacity = 0
+  private var atomCapacity = -1, edgeCapacity = -1, workerCapacity = 0, storedFilterCapacity = 0
+  /// Whether the forward pass keeps every layer's raw filters [L, E, 3F] for the adjoint
+  /// (when they fit in `storedFilterBudget`); set by `keepFilters`.
+  private(set) var storesFilters = false
+  /// The kept raw filters, [L, E, 3F].
+  var storedFilters = ScratchBuffer<T>(0)
 
   init(featureCount: Int, layerCount: Int, basisCount: Int, hiddenCount: Int) {
     self.featureCount = featureCount
@@ -44,8 +52,10 @@ final class PaiNNWorkspace<T: TensorScalar> {
     atomCount = n
     edgeCount = nE
     let f = featureCount, l = layerCount, nR = basisCount
+    // A buffer that must grow grows by a quarter more than asked, so that a list whose edge
+    // count creeps up during MD does not reallocate (and fault in fresh pages) at every new high.
     if n > atomCapacity {
-      let c = max(n, 1)
+      let c = max(n + n / 4, 1)
       atomCapacity = c
       q = ScratchBuffer(c * f); mu = ScratchBuffer(c * 3 * f)
       gq = ScratchBuffer(c * f); gmu = ScratchBuffer(c * 3 * f)
@@ -65,7 +75,7 @@ final class PaiNNWorkspace<T: TensorScalar> {
       forces = UnsafeMutableBufferPointer.allocate(capacity: c)
     }
     if nE > edgeCapacity {
-      let c = max(nE, 1)
+      let c = max(nE + nE / 4, 1)
       edgeCapacity = c
       centers = ScratchBuffer(c); neighbors = ScratchBuffer(c); edgeSource = ScratchBuffer(c)
       vectors = UnsafeMutableBufferPointer.allocate(capacity: c)
@@ -79,6 +89,17 @@ final class PaiNNWorkspace<T: TensorScalar> {
       tileFilters = (0..<workers).map { _ in ScratchBuffer(tileEdges * 3 * f) }
       tileFilterGradients = (0..<workers).map { _ in ScratchBuffer(tileEdges * 3 * f) }
       tileBasisGradients = (0..<workers).map { _ in ScratchBuffer(tileEdges * max(nR, 1)) }
+    }
+  }
+
+  /// Decides whether this evaluation keeps the raw filters (`wanted`: an adjoint will run) and
+  /// makes room for them.
+  func keepFilters(_ wanted: Bool) {
+    let count = layerCount * edgeCount * 3 * featureCount
+    storesFilters = wanted && count * MemoryLayout<T>.stride <= Self.storedFilterBudget
+    if storesFilters && count > storedFilterCapacity {
+      storedFilterCapacity = layerCount * edgeCapacity * 3 * featureCount
+      storedFilters = ScratchBuffer(storedFilterCapacity)
     }
   }
 
