@@ -26,10 +26,11 @@ public enum PaiNNPrecision: String, Sendable, CaseIterable, Codable {
 /// With a Verlet `skin` > 0 the neighbour list is built with the cutoff r_c + skin and reused
 /// by the following calls on the same structures (same atoms, cell and pbc) until an atom has
 /// moved more than skin/2 from where it was when the list was built: no pair can then have
-/// come within r_c unlisted, since each of the two atoms moved at most skin/2. Listed pairs at
-/// or beyond r_c contribute exactly zero (the cosine cutoff and its derivative are 0 there, so
-/// every filter, message and gradient of such an edge is a product with 0), so results equal
-/// rebuilding every call within Float rounding (the order of the sums over edges differs).
+/// come within r_c unlisted, since each of the two atoms moved at most skin/2. Each evaluation
+/// keeps only the listed pairs closer than r_c (the cosine cutoff and its derivative are 0 at
+/// and beyond r_c, so the pairs left out would contribute exactly nothing), so a skin costs no
+/// arithmetic, and results equal rebuilding every call within Float rounding (the order of the
+/// sums over edges differs).
 public final class PaiNNPotential: Potential, Sendable {
   /// The model evaluated.
   public let model: PaiNNModel

@@ -17,8 +17,9 @@ import Foundation
 ///
 /// (a strain ε maps every r_e to (I + ε) r_e, so the virial is a sum over edges).
 enum EdgeGeometry {
-  /// Fills the workspace's edge arrays for `graph`: edges regrouped by center (CSR, each
-  /// center's edges in graph order), then r_e, d_e, û_e, φ, φ', f_cut and f'_cut of every edge.
+  /// Fills the workspace's edge arrays for `graph`: the edges shorter than the cutoff regrouped
+  /// by center (CSR, each center's edges in graph order), then r_e, d_e, û_e, φ, φ', f_cut and
+  /// f'_cut of every one.
   /// Prepares the workspace for the graph first.
   /// - Parameters:
   ///   - basis: the radial basis (evaluated in Double, rounded to `T`).
@@ -28,13 +29,31 @@ enum EdgeGeometry {
   ) {
     let n = graph.atomCount, nE = graph.edgeCount, nR = radial.count
     ws.prepare(atomCount: n, edgeCount: nE, workers: max(1, min(threads, (n + PaiNNWorkspace<T>.chunkAtoms - 1) / PaiNNWorkspace<T>.chunkAtoms)))
-    // Counting sort of the edges by center (stable).
-    let start = ws.edgeStart.pointer
+    // The listed edges within the cutoff (a Verlet list also holds pairs up to cutoff + skin,
+    // whose filters are exactly zero: they are left out, so a skin costs no arithmetic), then
+    // a counting sort of those by center (stable).
+    let start = ws.edgeStart.pointer, within = ws.listedWithinCutoff.pointer
+    let cutoff2 = radial.cutoff * radial.cutoff
     start.update(repeating: 0, count: n + 1)
+    var kept = 0
     graph.centers.withUnsafeBufferPointer { c in
-      for e in 0..<nE { start[Int(c[e]) + 1] += 1 }
+      graph.neighbors.withUnsafeBufferPointer { nb in
+        graph.positions.withUnsafeBufferPointer { positions in
+          graph.cellOffsets.withUnsafeBufferPointer { offsets in
+            for e in 0..<nE {
+              let r = positions[Int(nb[e])] - positions[Int(c[e])] + offsets[e]
+              let inside = (r * r).sum() < cutoff2
+              within[e] = inside ? 1 : 0
+              if inside {
+                start[Int(c[e]) + 1] += 1
+                kept += 1
+              }
+            }
+          }
+        }
+      }
       for i in 0..<n { start[i + 1] += start[i] }
-      for e in 0..<nE {
+      for e in 0..<nE where within[e] != 0 {
         let i = Int(c[e]), p = Int(start[i])
         start[i] = Int32(p + 1)
         ws.edgeSource[p] = Int32(e)
@@ -42,6 +61,7 @@ enum EdgeGeometry {
     }
     for i in stride(from: n, to: 0, by: -1) { start[i] = start[i - 1] }
     start[0] = 0
+    ws.keepEdges(kept)
     let cutoff = radial.cutoff
     let source = ws.edgeSource.pointer, csrCenters = ws.centers.pointer, csrNeighbors = ws.neighbors.pointer
     let vectors = ws.vectors.baseAddress!, distances = ws.distances.pointer, units = ws.units.pointer

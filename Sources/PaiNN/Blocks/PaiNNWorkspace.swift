@@ -83,6 +83,7 @@ final class PaiNNWorkspace<T: TensorScalar> {
       basis = ScratchBuffer(c * nR); basisDerivatives = ScratchBuffer(c * nR)
       cutoffValues = ScratchBuffer(c); cutoffDerivatives = ScratchBuffer(c)
       distanceGradients = ScratchBuffer(c); unitGradients = ScratchBuffer(3 * c)
+      listedWithinCutoff = ScratchBuffer(c)
     }
     if workers > workerCapacity {
       workerCapacity = workers
@@ -90,6 +91,13 @@ final class PaiNNWorkspace<T: TensorScalar> {
       tileFilterGradients = (0..<workers).map { _ in ScratchBuffer(tileEdges * 3 * f) }
       tileBasisGradients = (0..<workers).map { _ in ScratchBuffer(tileEdges * max(nR, 1)) }
     }
+  }
+
+  /// Sets the number of edges the kernels run over (those of the graph's list within the
+  /// cutoff, at most the number prepared).
+  func keepEdges(_ count: Int) {
+    precondition(count <= max(edgeCapacity, 0))
+    edgeCount = count
   }
 
   /// Decides whether this evaluation keeps the raw filters (`wanted`: an adjoint will run) and
@@ -135,6 +143,8 @@ final class PaiNNWorkspace<T: TensorScalar> {
 
   // MARK: Edges (CSR: the edges of atom i are edgeStart[i] ..< edgeStart[i + 1])
 
+  /// Whether each edge of the graph's list is shorter than the cutoff (1) or not (0), [E listed].
+  var listedWithinCutoff = ScratchBuffer<UInt8>(0)
   /// First edge of each center, [N + 1].
   var edgeStart = ScratchBuffer<Int32>(0)
   /// Center i, neighbour j and the graph's index of each edge, [E].
