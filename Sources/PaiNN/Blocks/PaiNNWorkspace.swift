@@ -53,9 +53,10 @@ final class PaiNNWorkspace<T: TensorScalar> {
     edgeCount = nE
     let f = featureCount, l = layerCount, nR = basisCount
     // A buffer that must grow grows by a quarter more than asked, so that a list whose edge
-    // count creeps up during MD does not reallocate (and fault in fresh pages) at every new high.
+    // count creeps up during MD does not reallocate (and fault in fresh pages) at every new
+    // high; the first allocation takes what is asked (a single huge structure pays no more).
     if n > atomCapacity {
-      let c = max(n + n / 4, 1)
+      let c = max(atomCapacity < 0 ? n : n + n / 4, 1)
       atomCapacity = c
       q = ScratchBuffer(c * f); mu = ScratchBuffer(c * 3 * f)
       gq = ScratchBuffer(c * f); gmu = ScratchBuffer(c * 3 * f)
@@ -75,7 +76,7 @@ final class PaiNNWorkspace<T: TensorScalar> {
       forces = UnsafeMutableBufferPointer.allocate(capacity: c)
     }
     if nE > edgeCapacity {
-      let c = max(nE + nE / 4, 1)
+      let c = max(edgeCapacity < 0 ? nE : nE + nE / 4, 1)
       edgeCapacity = c
       centers = ScratchBuffer(c); neighbors = ScratchBuffer(c); edgeSource = ScratchBuffer(c)
       vectors = UnsafeMutableBufferPointer.allocate(capacity: c)
