@@ -54,7 +54,9 @@ let package = Package(
     .target(name: "PotentialTesting", dependencies: ["Atomistic", "Basics", "Potentials"]),
 
     // MARK: Student, teacher, data
-    .target(name: "PaiNN", dependencies: ["Autodiff", "Atomistic", "Basics", "Potentials"]),
+    .target(
+      name: "PaiNN",
+      dependencies: ["Autodiff", "Atomistic", "Basics", "Potentials", .target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
     .target(name: "Teacher", dependencies: ["Atomistic", "Basics", "Potentials"]),
     .target(name: "Datasets", dependencies: ["Atomistic", "Basics", "CHDF5"]),
 

@@ -18,6 +18,11 @@ public enum TensorThreads {
     set { _elementwise = max(1, newValue) }
   }
 
+  /// Makes the allocator keep large freed blocks for reuse instead of returning them to the
+  /// system (see Allocation.swift): a loop that frees and allocates the same large arrays
+  /// every step then takes no page faults.
+  public static func keepFreedMemory() { _ = allocatorTuned }
+
   /// Sets the number of threads BLAS (OpenBLAS on Linux) uses for matrix products.
   public static func setBLASThreads(_ count: Int) {
     #if !canImport(Accelerate)
@@ -71,6 +76,39 @@ func parallelChunks(_ count: Int, minimum: Int = parallelThreshold, _ body: (Ran
       let lo = c * per
       let hi = min(count, lo + per)
       if lo < hi { shared.value(lo..<hi) }
+    }
+  }
+}
+
+/// Runs `body(chunk, worker)` for every chunk in `0..<chunks` on up to `threads` threads, each
+/// chunk exactly once; `worker` (in `0..<min(threads, chunks)`) names the thread, so that a
+/// caller can give each thread its own scratch. Threads take the next chunk as they finish
+/// one (a machine shared with other work keeps both cores busy) and sleep in libdispatch when
+/// idle; with one thread or one chunk everything runs on the calling thread.
+///
+/// Results do not depend on `threads` as long as each chunk's work is fixed by the chunk alone
+/// (what it reads and writes, and in what order): the fused PaiNN kernels cut their work into
+/// chunks of a fixed number of atoms, which is what makes them give the same numbers, bit for
+/// bit, on any number of threads.
+public func parallelChunks(count chunks: Int, threads: Int, _ body: (_ chunk: Int, _ worker: Int) -> Void) {
+  let workers = min(max(1, threads), chunks)
+  if workers <= 1 {
+    for c in 0..<chunks { body(c, 0) }
+    return
+  }
+  let next = Locked(0)
+  withoutActuallyEscaping(body) { body in
+    // Invariant: the caller's chunks write disjoint memory (and each worker its own scratch).
+    let shared = UncheckedSendable(body)
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      while true {
+        let c = next.withLock { value -> Int in
+          defer { value += 1 }
+          return value
+        }
+        if c >= chunks { break }
+        shared.value(c, worker)
+      }
     }
   }
 }

@@ -2,6 +2,8 @@
 #include <cblas.h>
 // Vectorised elementwise kernels (AVX2 + FMA, chosen at run time) for the tensor engine.
 #include "vector_kernels.h"
+// The PaiNN interaction block's per-edge message loops (AVX2 + FMA, chosen at run time).
+#include "painn_kernels.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>

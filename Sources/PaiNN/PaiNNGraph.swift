@@ -18,7 +18,7 @@ public struct PaiNNGraph: Sendable {
   /// Structure of each atom, [nAtoms].
   public let structureIndex: [Int32]
   /// Cartesian positions, [nAtoms], Å.
-  public let positions: [SIMD3<Double>]
+  public internal(set) var positions: [SIMD3<Double>]
   /// Center atom i of each edge (global index), [nEdges].
   public let centers: [Int32]
   /// Neighbour atom j of each edge (global index), [nEdges].

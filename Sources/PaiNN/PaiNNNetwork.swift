@@ -45,44 +45,56 @@ final class PaiNNNetwork<T: TensorScalar>: Sendable {
       energyScale: model.energyScale, referenceEnergies: model.referenceEnergies)
   }
 
+  /// A workspace for this network's sizes (empty until the first evaluation prepares it).
+  func makeWorkspace() -> PaiNNWorkspace<T> {
+    PaiNNWorkspace(
+      featureCount: configuration.featureCount, layerCount: configuration.layerCount,
+      basisCount: basis.count, hiddenCount: configuration.readoutHiddenCount)
+  }
+
   /// Energies and, when `gradients` is true, forces and strain derivatives of a batch: the
   /// blocks' forward passes, then their adjoints in reverse order.
   ///
   /// q⁰_i = embedding(Z_i), μ⁰_i = 0; for each layer an interaction then a mixing block; the
   /// readout gives E_s. The adjoint runs from g_q = ∂E/∂q of the readout back to the edge
   /// gradients, from which `EdgeGeometry.backward` forms forces and ∂E/∂ε.
-  func evaluate(_ graph: PaiNNGraph, gradients: Bool) -> PaiNNEvaluation {
+  ///
+  /// Every buffer comes from `workspace` (grown when the graph is larger than any before), so
+  /// repeated evaluations allocate only their results. The work is cut into chunks of a fixed
+  /// number of atoms spread over `threads` threads, with BLAS on one thread inside them; the
+  /// numbers do not depend on `threads`.
+  func evaluate(_ graph: PaiNNGraph, gradients: Bool, workspace ws: PaiNNWorkspace<T>? = nil, threads: Int = 1) -> PaiNNEvaluation {
+    let ws = ws ?? makeWorkspace()
+    let blasThreads = TensorThreads.blasThreads
+    if blasThreads != 1 { TensorThreads.setBLASThreads(1) }
+    defer { if blasThreads != 1 { TensorThreads.setBLASThreads(blasThreads) } }
     let n = graph.atomCount, f = configuration.featureCount
-    let edges = EdgeGeometry<T>(graph, basis: basis, gradients: gradients)
-    let workspace = PaiNNWorkspace<T>(atomCount: n, edgeCount: graph.edgeCount, featureCount: f)
+    EdgeGeometry.prepare(graph, basis: basis, workspace: ws, threads: threads)
+    ws.keepFilters(gradients)
 
-    let q = ScratchBuffer<T>(n * f), mu = ScratchBuffer<T>(n * 3 * f)
-    for i in 0..<n {
-      (q.pointer + i * f).update(from: embedding.pointer + Int(graph.species[i]) * f, count: f)
+    let q = ws.q.pointer
+    ws.mu.pointer.update(repeating: 0, count: n * 3 * f)
+    graph.species.withUnsafeBufferPointer { species in
+      for i in 0..<n { (q + i * f).update(from: embedding.pointer + Int(species[i]) * f, count: f) }
     }
-    var saved: [(InteractionBlock<T>.Activations, MixingBlock<T>.Activations)] = []
-    for (interaction, mixing) in zip(interactions, mixings) {
-      let a = interaction.forward(q: q, mu: mu, graph: graph, edges: edges, workspace: workspace, saving: gradients)
-      let b = mixing.forward(q: q, mu: mu, atomCount: n, workspace: workspace, saving: gradients)
-      if let a, let b { saved.append((a, b)) }
+    for l in 0..<interactions.count {
+      interactions[l].forward(ws, threads: threads)
+      mixings[l].forward(ws, layer: l, threads: threads)
     }
-    let (energies, atomEnergies, readoutInput) = readout.forward(q: q, graph: graph)
+    let (energies, atomEnergies) = readout.forward(ws, graph: graph, threads: threads)
     guard gradients else {
       return PaiNNEvaluation(energies: energies, atomEnergies: atomEnergies, forces: [], strainDerivatives: [])
     }
 
-    let gq = ScratchBuffer<T>(n * f), gmu = ScratchBuffer<T>(n * 3 * f)
-    readout.backward(hiddenInput: readoutInput, atomCount: n, into: gq)
-    let basisGradients = ScratchBuffer<T>(edges.count * edges.basisCount)
-    let cutoffGradients = ScratchBuffer<T>(edges.count), unitGradients = ScratchBuffer<T>(3 * edges.count)
+    readout.backward(ws, threads: threads)
+    ws.gmu.pointer.update(repeating: 0, count: n * 3 * f)
+    ws.distanceGradients.pointer.update(repeating: 0, count: ws.edgeCount)
+    ws.unitGradients.pointer.update(repeating: 0, count: 3 * ws.edgeCount)
     for l in stride(from: interactions.count - 1, through: 0, by: -1) {
-      mixings[l].backward(gq: gq, gmu: gmu, saved: saved[l].1, atomCount: n, workspace: workspace)
-      interactions[l].backward(
-        gq: gq, gmu: gmu, saved: saved[l].0, graph: graph, edges: edges, workspace: workspace,
-        basisGradients: basisGradients, cutoffGradients: cutoffGradients, unitGradients: unitGradients)
+      mixings[l].backward(ws, layer: l, threads: threads)
+      interactions[l].backward(ws, threads: threads)
     }
-    let (forces, strain) = edges.backward(
-      graph, basisGradients: basisGradients, cutoffGradients: cutoffGradients, unitGradients: unitGradients)
+    let (forces, strain) = EdgeGeometry.backward(graph, workspace: ws)
     return PaiNNEvaluation(energies: energies, atomEnergies: atomEnergies, forces: forces, strainDerivatives: strain)
   }
 }

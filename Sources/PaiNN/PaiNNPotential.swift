@@ -1,5 +1,7 @@
 import Atomistic
+import Autodiff
 import Foundation
+import Basics
 import Potentials
 
 /// Arithmetic precision of network evaluation.
@@ -15,20 +17,47 @@ public enum PaiNNPrecision: String, Sendable, CaseIterable, Codable {
 /// Energy `E = Σ_i (σ·e_i + μ_{Z_i})` (eV); forces `−∂E/∂R` (eV/Å); stress `(1/V) ∂E/∂ε`
 /// (eV/Å³, Voigt xx yy zz yz xz xy) for structures periodic in all three directions, all from
 /// one reverse pass; per-atom energies `σ·e_i + μ_{Z_i}` (eV, summing to E) when asked.
+///
+/// A batch of many small structures is one graph and one pass (what `mlff predict` and the C
+/// library's batch call use). The potential keeps its scratch memory between calls (one
+/// workspace per concurrent caller, grown to the largest graph seen), so an MD run or a server
+/// allocates nothing per step but its results.
+///
+/// With a Verlet `skin` > 0 the neighbour list is built with the cutoff r_c + skin and reused
+/// by the following calls on the same structures (same atoms, cell and pbc) until an atom has
+/// moved more than skin/2 from where it was when the list was built: no pair can then have
+/// come within r_c unlisted, since each of the two atoms moved at most skin/2. Each evaluation
+/// keeps only the listed pairs closer than r_c (the cosine cutoff and its derivative are 0 at
+/// and beyond r_c, so the pairs left out would contribute exactly nothing), so a skin costs no
+/// arithmetic, and results equal rebuilding every call within Float rounding (the order of the
+/// sums over edges differs).
 public final class PaiNNPotential: Potential, Sendable {
   /// The model evaluated.
   public let model: PaiNNModel
   /// Arithmetic precision.
   public let precision: PaiNNPrecision
+  /// Threads of one evaluation (the results do not depend on it).
+  public let threads: Int
+  /// Verlet skin of the neighbour list, Å (0: a new list every call).
+  public let skin: Double
   private let floatNetwork: PaiNNNetwork<Float>?
   private let doubleNetwork: PaiNNNetwork<Double>?
+  private let floatWorkspaces = WorkspacePool<Float>()
+  private let doubleWorkspaces = WorkspacePool<Double>()
+  private let lists = Locked<VerletList?>(nil)
 
   /// - Parameters:
   ///   - model: architecture and weights.
   ///   - precision: `.float` (default) or `.double`.
-  public init(model: PaiNNModel, precision: PaiNNPrecision = .float) {
+  ///   - threads: threads of one evaluation (default: the active processors).
+  ///   - skin: Verlet skin of the neighbour list, Å (default 0: a new list every call).
+  public init(model: PaiNNModel, precision: PaiNNPrecision = .float, threads: Int? = nil, skin: Double = 0) {
+    precondition(skin >= 0 && skin.isFinite, "the Verlet skin must be ≥ 0 Å, got \(skin)")
+    TensorThreads.keepFreedMemory()
     self.model = model
     self.precision = precision
+    self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    self.skin = skin
     floatNetwork = precision == .float ? PaiNNNetwork<Float>(model) : nil
     doubleNetwork = precision == .double ? PaiNNNetwork<Double>(model) : nil
   }
@@ -36,8 +65,13 @@ public final class PaiNNPotential: Potential, Sendable {
   /// Loads a model file (see docs/model-format.md).
   /// - Throws: `SafeTensorsError` naming the file when it is missing, truncated, corrupt or of
   ///   another format version.
-  public convenience init(contentsOf url: URL, precision: PaiNNPrecision = .float) throws {
-    self.init(model: try PaiNNModel(contentsOf: url), precision: precision)
+  public convenience init(contentsOf url: URL, precision: PaiNNPrecision = .float, threads: Int? = nil, skin: Double = 0) throws {
+    self.init(model: try PaiNNModel(contentsOf: url), precision: precision, threads: threads, skin: skin)
+  }
+
+  /// The same model with other evaluation settings.
+  public func with(threads: Int? = nil, skin: Double? = nil) -> PaiNNPotential {
+    PaiNNPotential(model: model, precision: precision, threads: threads ?? self.threads, skin: skin ?? self.skin)
   }
 
   /// The model's cutoff r_c, Å.
@@ -46,14 +80,26 @@ public final class PaiNNPotential: Potential, Sendable {
   /// The model's elements.
   public var supportedAtomicNumbers: Set<Int>? { Set(model.elements) }
 
+  /// How many neighbour lists the potential has built (a Verlet skin makes this smaller than
+  /// the number of calls).
+  public var neighbourListBuilds: Int { lists.withLock { $0?.builds ?? 0 } }
+
   /// Energy, and forces, stress and per-atom energies when asked, for every structure, in one pass.
   /// - Throws: `PotentialError.unsupportedElements` naming the structure and the elements.
   public func compute(_ structures: [Structure], _ properties: PropertySet) throws -> [Results] {
     guard !structures.isEmpty else { return [] }
-    let graph = try PaiNNGraph(structures, elements: model.elements, cutoff: model.configuration.cutoff)
+    let graph = try self.graph(structures)
     let needGradients = properties.contains(.forces) || properties.contains(.stress)
-    let out = floatNetwork?.evaluate(graph, gradients: needGradients)
-      ?? doubleNetwork!.evaluate(graph, gradients: needGradients)
+    let out: PaiNNEvaluation
+    if let floatNetwork {
+      out = floatWorkspaces.with({ floatNetwork.makeWorkspace() }) {
+        floatNetwork.evaluate(graph, gradients: needGradients, workspace: $0, threads: threads)
+      }
+    } else {
+      out = doubleWorkspaces.with({ doubleNetwork!.makeWorkspace() }) {
+        doubleNetwork!.evaluate(graph, gradients: needGradients, workspace: $0, threads: threads)
+      }
+    }
     return (0..<structures.count).map { s in
       var r = Results(energy: out.energies[s])
       if properties.contains(.forces) {
@@ -67,5 +113,73 @@ public final class PaiNNPotential: Potential, Sendable {
       }
       return r
     }
+  }
+
+  /// The graph of a batch: a new neighbour list, or with a skin the last one with these
+  /// positions while no atom has moved more than skin/2 since it was built.
+  func graph(_ structures: [Structure]) throws -> PaiNNGraph {
+    let cutoff = model.configuration.cutoff
+    guard skin > 0 else { return try PaiNNGraph(structures, elements: model.elements, cutoff: cutoff) }
+    if let reused = lists.withLock({ $0?.graph(for: structures, skin: skin) }) { return reused }
+    let graph = try PaiNNGraph(structures, elements: model.elements, cutoff: cutoff + skin)
+    lists.withLock { cached in
+      cached = VerletList(structures: structures, graph: graph, builds: (cached?.builds ?? 0) + 1)
+    }
+    return graph
+  }
+}
+
+/// A neighbour list built with cutoff + skin, and the structures it was built for.
+struct VerletList: Sendable {
+  /// Atoms, cells and pbc of the batch, and the positions at the build, Å.
+  let structures: [Structure]
+  let graph: PaiNNGraph
+  /// Lists built so far by the potential.
+  let builds: Int
+
+  /// The list's graph with the positions of `batch`, or nil when the batch differs in its
+  /// atoms, cell or pbc, or an atom has moved more than skin/2 (Å) since the build.
+  func graph(for batch: [Structure], skin: Double) -> PaiNNGraph? {
+    guard batch.count == structures.count else { return nil }
+    let limit = (skin / 2) * (skin / 2)
+    for (old, new) in zip(structures, batch) {
+      guard old.count == new.count, old.cell == new.cell, old.pbc == new.pbc,
+            old.atomicNumbers == new.atomicNumbers else { return nil }
+      for k in 0..<old.count {
+        let d = new.positions[k] - old.positions[k]
+        if !((d * d).sum() <= limit) { return nil }
+      }
+    }
+    return graph.replacingPositions(batch.flatMap(\.positions))
+  }
+}
+
+extension PaiNNGraph {
+  /// The same graph (atoms, edges, image offsets) with other positions, [nAtoms], Å.
+  func replacingPositions(_ positions: [SIMD3<Double>]) -> PaiNNGraph {
+    var g = self
+    g.positions = positions
+    return g
+  }
+}
+
+/// Workspaces kept for reuse: a caller takes one (or a new one when all are in use) and gives
+/// it back when done, so concurrent callers never share one.
+final class WorkspacePool<T: TensorScalar>: @unchecked Sendable {
+  // Invariant: `idle` is only touched under `lock`; a workspace is used by one caller at a time.
+  private var idle: [PaiNNWorkspace<T>] = []
+  private let lock = NSLock()
+
+  func with<R>(_ make: () -> PaiNNWorkspace<T>, _ body: (PaiNNWorkspace<T>) -> R) -> R {
+    lock.lock()
+    let ws = idle.popLast()
+    lock.unlock()
+    let workspace = ws ?? make()
+    defer {
+      lock.lock()
+      if idle.count < 4 { idle.append(workspace) }
+      lock.unlock()
+    }
+    return body(workspace)
   }
 }

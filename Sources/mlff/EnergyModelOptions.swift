@@ -28,6 +28,8 @@ struct EnergyModelOptions: ParsableArguments {
 
   @OptionGroup var arithmetic: PrecisionOption
 
+  @OptionGroup var threading: ThreadsOption
+
   /// The committee's model files, in the order given.
   var committeeFiles: [String] { committee.flatMap(\.values) }
 
@@ -72,13 +74,16 @@ struct EnergyModelOptions: ParsableArguments {
 
   /// The chosen potential; `pool` is the teacher pool to close when one was started.
   /// - Throws: `CommandFailure` when nothing was chosen; a model file's or the teacher's error.
-  func make() throws -> (potential: any Potential, pool: TeacherPool?) {
+  /// - Parameter skin: Verlet skin of a student's neighbour list, Å (0: a new list every call).
+  func make(skin: Double = 0) throws -> (potential: any Potential, pool: TeacherPool?) {
     let arithmetic = arithmetic.precision
     if let model {
-      return (try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: arithmetic), nil)
+      return (try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: arithmetic, threads: threading.resolve(), skin: skin), nil)
     }
     if !committee.isEmpty {
-      let members = try committeeFiles.map { try PaiNNPotential(contentsOf: URL(fileURLWithPath: $0), precision: arithmetic) as any Potential }
+      let members = try committeeFiles.map {
+        try PaiNNPotential(contentsOf: URL(fileURLWithPath: $0), precision: arithmetic, threads: threading.resolve(), skin: skin) as any Potential
+      }
       return (try CommitteePotential(members: members), nil)
     }
     if let teacher = teacherOptions.teacher {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Atomistic
+import Autodiff
 import Distillation
 import Foundation
 import PaiNN
@@ -15,19 +16,39 @@ struct PrecisionOption: ParsableArguments {
   var precision: PaiNNPrecision = .float
 }
 
-/// `--model FILE --precision P`: the student a command evaluates.
+/// `--threads N`: threads of one student evaluation (default: the processors available). The
+/// student's kernels split their work over these threads themselves and give the same numbers
+/// for any count; BLAS runs on one thread inside them.
+struct ThreadsOption: ParsableArguments {
+  @Option(help: "Threads of one student evaluation (default: the processors available; the results do not depend on it).")
+  var threads: Int?
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+  }
+
+  /// The count to use; sets BLAS to one thread, since the student parallelises itself.
+  func resolve() -> Int {
+    TensorThreads.setBLASThreads(1)
+    return threads ?? ProcessInfo.processInfo.activeProcessorCount
+  }
+}
+
+/// `--model FILE --precision P --threads N`: the student a command evaluates.
 struct ModelOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Student model file (.safetensors).", valueName: "file"))
   var model: String
 
   @OptionGroup var arithmetic: PrecisionOption
 
+  @OptionGroup var threading: ThreadsOption
+
   var precision: PaiNNPrecision { arithmetic.precision }
 
   /// The student, read from `--model`.
   /// - Throws: the model file's error (missing, truncated, not a PaiNN model), naming the file.
   func load() throws -> PaiNNPotential {
-    try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: precision)
+    try PaiNNPotential(contentsOf: URL(fileURLWithPath: model), precision: precision, threads: threading.resolve())
   }
 }
 

@@ -8,100 +8,130 @@ import Foundation
 ///     r_e = R_j − R_i + S_e·cell,   d_e = ‖r_e‖,   û_e = r_e/d_e
 ///     φ_e = φ(d_e) (the radial basis),   f_e = f_cut(d_e)
 ///
-/// Adjoint (given g_φ = ∂E/∂φ_e, g_f = ∂E/∂f_e and g_û = ∂E/∂û_e from the interaction
-/// blocks):
+/// Adjoint (given g_d = ∂E/∂d_e = Σ_n g_φ,n φ'_n(d_e) + g_f f'_cut(d_e) and g_û = ∂E/∂û_e,
+/// which the interaction blocks accumulate edge by edge):
 ///
-///     ∂E/∂r_e = (Σ_n g_φ,n φ'_n(d_e) + g_f f'_cut(d_e))·û_e + (g_û − (g_û·û_e) û_e)/d_e
+///     ∂E/∂r_e = g_d·û_e + (g_û − (g_û·û_e) û_e)/d_e
 ///     F_i = −∂E/∂R_i = Σ_e ∂E/∂r_e (δ_{i,i(e)} − δ_{i,j(e)})
 ///     ∂E/∂ε_s = Σ_{e ∈ s} r_e ⊗ ∂E/∂r_e
 ///
 /// (a strain ε maps every r_e to (I + ε) r_e, so the virial is a sum over edges).
-struct EdgeGeometry<T: TensorScalar> {
-  /// Number of edges.
-  let count: Int
-  /// Number of radial basis functions.
-  let basisCount: Int
-  /// r_e, [nEdges], Å (Double: the virial is summed from it).
-  let vectors: [SIMD3<Double>]
-  /// d_e, [nEdges], Å.
-  let distances: ScratchBuffer<T>
-  /// û_e, [nEdges, 3].
-  let units: ScratchBuffer<T>
-  /// φ(d_e), [nEdges, n_rbf].
-  let basis: ScratchBuffer<T>
-  /// φ'(d_e), [nEdges, n_rbf], per Å; nil without gradients.
-  let basisDerivatives: ScratchBuffer<T>?
-  /// f_cut(d_e), [nEdges].
-  let cutoffValues: ScratchBuffer<T>
-  /// f'_cut(d_e), [nEdges], per Å.
-  let cutoffDerivatives: ScratchBuffer<T>
-
-  /// The geometry of every edge of `graph`.
+enum EdgeGeometry {
+  /// Fills the workspace's edge arrays for `graph`: the edges shorter than the cutoff regrouped
+  /// by center (CSR, each center's edges in graph order), then r_e, d_e, û_e, φ, φ', f_cut and
+  /// f'_cut of every one.
+  /// Prepares the workspace for the graph first.
   /// - Parameters:
   ///   - basis: the radial basis (evaluated in Double, rounded to `T`).
-  ///   - gradients: whether the adjoint will run (then φ' is kept).
-  init(_ graph: PaiNNGraph, basis radial: any RadialBasis, gradients: Bool) {
-    let nE = graph.edgeCount, nR = radial.count
-    count = nE
-    basisCount = nR
-    distances = ScratchBuffer(nE)
-    units = ScratchBuffer(3 * nE)
-    basis = ScratchBuffer(nE * nR)
-    basisDerivatives = gradients ? ScratchBuffer(nE * nR) : nil
-    cutoffValues = ScratchBuffer(nE)
-    cutoffDerivatives = ScratchBuffer(nE)
-    var vectors = [SIMD3<Double>](repeating: .zero, count: nE)
-    let phi = UnsafeMutablePointer<Double>.allocate(capacity: max(nR, 1))
-    let dphi = UnsafeMutablePointer<Double>.allocate(capacity: max(nR, 1))
-    defer {
-      phi.deallocate()
-      dphi.deallocate()
-    }
-    for e in 0..<nE {
-      let r = graph.positions[Int(graph.neighbors[e])] - graph.positions[Int(graph.centers[e])] + graph.cellOffsets[e]
-      vectors[e] = r
-      let d = (r * r).sum().squareRoot()
-      distances[e] = T(d)
-      for c in 0..<3 { units[3 * e + c] = T(r[c] / d) }
-      radial.values(at: d, into: phi, derivatives: gradients ? dphi : nil)
-      let row = basis.pointer + e * nR
-      for n in 0..<nR { row[n] = T(phi[n]) }
-      if let basisDerivatives {
-        let drow = basisDerivatives.pointer + e * nR
-        for n in 0..<nR { drow[n] = T(dphi[n]) }
+  ///   - threads: threads for the per-edge work.
+  static func prepare<T: TensorScalar>(
+    _ graph: PaiNNGraph, basis radial: any RadialBasis, workspace ws: PaiNNWorkspace<T>, threads: Int
+  ) {
+    let n = graph.atomCount, nE = graph.edgeCount, nR = radial.count
+    ws.prepare(atomCount: n, edgeCount: nE, workers: max(1, min(threads, (n + PaiNNWorkspace<T>.chunkAtoms - 1) / PaiNNWorkspace<T>.chunkAtoms)))
+    // The listed edges within the cutoff (a Verlet list also holds pairs up to cutoff + skin,
+    // whose filters are exactly zero: they are left out, so a skin costs no arithmetic), then
+    // a counting sort of those by center (stable).
+    let start = ws.edgeStart.pointer, within = ws.listedWithinCutoff.pointer
+    let cutoff2 = radial.cutoff * radial.cutoff
+    start.update(repeating: 0, count: n + 1)
+    var kept = 0
+    graph.centers.withUnsafeBufferPointer { c in
+      graph.neighbors.withUnsafeBufferPointer { nb in
+        graph.positions.withUnsafeBufferPointer { positions in
+          graph.cellOffsets.withUnsafeBufferPointer { offsets in
+            for e in 0..<nE {
+              let r = positions[Int(nb[e])] - positions[Int(c[e])] + offsets[e]
+              let inside = (r * r).sum() < cutoff2
+              within[e] = inside ? 1 : 0
+              if inside {
+                start[Int(c[e]) + 1] += 1
+                kept += 1
+              }
+            }
+          }
+        }
       }
-      let fc = cosineCutoff(d, cutoff: radial.cutoff)
-      cutoffValues[e] = T(fc.value)
-      cutoffDerivatives[e] = T(fc.derivative)
+      for i in 0..<n { start[i + 1] += start[i] }
+      for e in 0..<nE where within[e] != 0 {
+        let i = Int(c[e]), p = Int(start[i])
+        start[i] = Int32(p + 1)
+        ws.edgeSource[p] = Int32(e)
+      }
     }
-    self.vectors = vectors
+    for i in stride(from: n, to: 0, by: -1) { start[i] = start[i - 1] }
+    start[0] = 0
+    ws.keepEdges(kept)
+    let cutoff = radial.cutoff
+    let source = ws.edgeSource.pointer, csrCenters = ws.centers.pointer, csrNeighbors = ws.neighbors.pointer
+    let vectors = ws.vectors.baseAddress!, distances = ws.distances.pointer, units = ws.units.pointer
+    let basis = ws.basis.pointer, basisDerivatives = ws.basisDerivatives.pointer
+    let cutoffValues = ws.cutoffValues.pointer, cutoffDerivatives = ws.cutoffDerivatives.pointer
+    graph.positions.withUnsafeBufferPointer { positions in
+      graph.cellOffsets.withUnsafeBufferPointer { offsets in
+        graph.centers.withUnsafeBufferPointer { centers in
+          graph.neighbors.withUnsafeBufferPointer { neighbors in
+            parallelChunks(count: ws.chunkCount, threads: threads) { chunk, _ in
+              let atoms = ws.chunkAtoms(chunk)
+              withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * max(nR, 1)) { scratch in
+                let phi = scratch.baseAddress!, dphi = phi + max(nR, 1)
+                for p in Int(start[atoms.lowerBound])..<Int(start[atoms.upperBound]) {
+                  let e = Int(source[p])
+                  let i = centers[e], j = neighbors[e]
+                  csrCenters[p] = i
+                  csrNeighbors[p] = j
+                  let r = positions[Int(j)] - positions[Int(i)] + offsets[e]
+                  vectors[p] = r
+                  let d = (r * r).sum().squareRoot()
+                  distances[p] = T(d)
+                  for c in 0..<3 { units[3 * p + c] = T(r[c] / d) }
+                  radial.values(at: d, into: phi, derivatives: dphi)
+                  let row = basis + p * nR, drow = basisDerivatives + p * nR
+                  for k in 0..<nR {
+                    row[k] = T(phi[k])
+                    drow[k] = T(dphi[k])
+                  }
+                  let fc = cosineCutoff(d, cutoff: cutoff)
+                  cutoffValues[p] = T(fc.value)
+                  cutoffDerivatives[p] = T(fc.derivative)
+                }
+              }
+            }
+          }
+        }
+      }
+    }
   }
 
-  /// The adjoint: forces and strain derivatives from the edge gradients.
-  /// - Parameters:
-  ///   - basisGradients: ∂E/∂φ, [nEdges, n_rbf].
-  ///   - cutoffGradients: ∂E/∂f_cut, [nEdges].
-  ///   - unitGradients: ∂E/∂û, [nEdges, 3].
+  /// The adjoint: forces and strain derivatives from the edge gradients ∂E/∂d_e and ∂E/∂û_e
+  /// in the workspace (summed over the edges in CSR order, in Double, on one thread: the
+  /// same numbers for any number of threads).
   /// - Returns: forces −∂E/∂R, [nAtoms], eV/Å, and ∂E/∂ε of each structure, row-major 3×3, eV.
-  func backward(
-    _ graph: PaiNNGraph, basisGradients: ScratchBuffer<T>, cutoffGradients: ScratchBuffer<T>,
-    unitGradients: ScratchBuffer<T>
+  static func backward<T: TensorScalar>(
+    _ graph: PaiNNGraph, workspace ws: PaiNNWorkspace<T>
   ) -> (forces: [SIMD3<Double>], strainDerivatives: [[Double]]) {
     var forces = [SIMD3<Double>](repeating: .zero, count: graph.atomCount)
     var strain = [[Double]](repeating: Array(repeating: 0, count: 9), count: graph.structureCount)
-    let nR = basisCount
-    for e in 0..<count {
-      var gd = cutoffGradients[e] * cutoffDerivatives[e]
-      let dp = basisDerivatives!.pointer + e * nR, gp = basisGradients.pointer + e * nR
-      for n in 0..<nR { gd += gp[n] * dp[n] }
-      let d = Double(distances[e])
-      let u = SIMD3<Double>(Double(units[3 * e]), Double(units[3 * e + 1]), Double(units[3 * e + 2]))
-      let gu = SIMD3<Double>(Double(unitGradients[3 * e]), Double(unitGradients[3 * e + 1]), Double(unitGradients[3 * e + 2]))
-      let gr = Double(gd) * u + (gu - (gu * u).sum() * u) / d
-      forces[Int(graph.centers[e])] += gr
-      forces[Int(graph.neighbors[e])] -= gr
-      let r = vectors[e], s = Int(graph.edgeStructure[e])
-      for a in 0..<3 { for b in 0..<3 { strain[s][3 * a + b] += r[a] * gr[b] } }
+    var virial = [SIMD3<Double>](repeating: .zero, count: 3 * graph.structureCount)
+    let gdp = ws.distanceGradients.pointer, gup = ws.unitGradients.pointer, up = ws.units.pointer
+    graph.edgeStructure.withUnsafeBufferPointer { structureOf in
+      forces.withUnsafeMutableBufferPointer { f in
+        for p in 0..<ws.edgeCount {
+          let d = Double(ws.distances[p])
+          let u = SIMD3<Double>(Double(up[3 * p]), Double(up[3 * p + 1]), Double(up[3 * p + 2]))
+          let gu = SIMD3<Double>(Double(gup[3 * p]), Double(gup[3 * p + 1]), Double(gup[3 * p + 2]))
+          let gr = Double(gdp[p]) * u + (gu - (gu * u).sum() * u) / d
+          f[Int(ws.centers[p])] += gr
+          f[Int(ws.neighbors[p])] -= gr
+          let r = ws.vectors[p], s = 3 * Int(structureOf[Int(ws.edgeSource[p])])
+          virial[s] += r.x * gr
+          virial[s + 1] += r.y * gr
+          virial[s + 2] += r.z * gr
+        }
+      }
+    }
+    for s in 0..<graph.structureCount {
+      for a in 0..<3 { for b in 0..<3 { strain[s][3 * a + b] = virial[3 * s + a][b] } }
     }
     return (forces, strain)
   }

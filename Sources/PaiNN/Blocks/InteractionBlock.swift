@@ -17,6 +17,7 @@ import Autodiff
 ///     g_μ_j    += g_μ,i ⊙ (W_vs,e ⊙ x_vs,j)              (plus g_μ itself: the residual)
 ///     g_û_e     = Σ_k g_μ,i,k (W_vv,e ⊙ x_vv,j)_k
 ///     g_f_e     = Σ_k g_W,e,k (W_f,l φ_e + b_f,l)_k,     g_φ_e += (g_W,e f_cut(d_e))·W_f,l
+///     g_d_e    += g_f_e f'_cut(d_e) + g_φ_e·φ'(d_e)        (∂E/∂d_e, what forces need)
 ///     g_q      += W₁ᵀ(silu'(W₁ q + b₁) ⊙ W₂ᵀ g_x)         (plus g_q itself: the residual)
 ///
 /// where ⟨a, b⟩ sums over the three Cartesian components. Both executions live here: the
@@ -33,131 +34,126 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
   /// F.
   let featureCount: Int
 
-  /// What the adjoint needs from the forward pass.
-  struct Activations {
-    /// W₁ q + b₁, [N, F].
-    var hiddenInput: ScratchBuffer<T>
-    /// x, [N, 3F].
-    var context: ScratchBuffer<T>
-    /// μ entering the block, [N, 3, F].
-    var vectorsIn: ScratchBuffer<T>
-  }
-
-  /// W_e before the cutoff factor, `W_f,l φ_e + b_f,l`, into `out` [E, 3F].
-  func rawFilters(_ edges: EdgeGeometry<T>, into out: ScratchBuffer<T>) {
-    let f3 = 3 * featureCount, nR = edges.basisCount, nE = edges.count
-    guard nE > 0 else { return }
-    T._gemm(
-      transposeA: false, transposeB: true, m: nE, n: f3, k: nR, edges.basis.pointer, lda: nR,
-      filter.weight.pointer + layer * f3 * nR, ldb: nR, beta: 0, out.pointer, ldc: f3)
+  /// W_e before the cutoff factor, `W_f,l φ_e + b_f,l`, of the CSR edges `edges` into `out`
+  /// [edges.count, 3F] (one BLAS call per tile of edges, added onto the bias).
+  func rawFilters(_ ws: PaiNNWorkspace<T>, edges: Range<Int>, into out: UnsafeMutablePointer<T>) {
+    let f3 = 3 * featureCount, nR = ws.basisCount, m = edges.count
+    guard m > 0 else { return }
     let b = filter.bias!.pointer + layer * f3
-    for e in 0..<nE {
-      let row = out.pointer + e * f3
-      for k in 0..<f3 { row[k] += b[k] }
+    for e in 0..<m { (out + e * f3).update(from: b, count: f3) }
+    T._gemm(
+      transposeA: false, transposeB: true, m: m, n: f3, k: nR, ws.basis.pointer + edges.lowerBound * nR, lda: nR,
+      filter.weight.pointer + layer * f3 * nR, ldb: nR, beta: 1, out, ldc: f3)
+  }
+
+  /// Where the raw filters of the CSR edges from `first` go (or come from): this layer's part
+  /// of the stored filters when the workspace keeps them, else the worker's tile.
+  @inline(__always)
+  func filterTile(_ ws: PaiNNWorkspace<T>, first: Int, worker: Int) -> UnsafeMutablePointer<T> {
+    ws.storesFilters
+      ? ws.storedFilters.pointer + (layer * ws.edgeCount + first) * 3 * featureCount
+      : ws.tileFilters[worker].pointer
+  }
+
+  /// Updates the workspace's q [N, F] and μ [N, 3, F] in place and saves what the adjoint
+  /// needs (W₁q + b₁, x and μ entering, for layer `layer`).
+  ///
+  /// Two passes over chunks of atoms: the context MLP of every atom, then the messages each
+  /// center receives over its own edges (written only to its own q_i, μ_i: no two threads
+  /// write the same row), one tile of filters at a time.
+  func forward(_ ws: PaiNNWorkspace<T>, threads: Int) {
+    let n = ws.atomCount, f = featureCount, f3 = 3 * f
+    let a1 = ws.interactionHidden.pointer + layer * n * f, x = ws.interactionContext.pointer + layer * n * f3
+    let muIn = ws.vectorsIn.pointer + layer * n * f3
+    let q = ws.q.pointer, mu = ws.mu.pointer, h = ws.atomFeatures.pointer
+    parallelChunks(count: ws.chunkCount, threads: threads) { c, _ in
+      let atoms = ws.chunkAtoms(c)
+      let r0 = atoms.lowerBound, m = atoms.count
+      dense(q + r0 * f, rows: m, weights.hidden, into: a1 + r0 * f, outCount: f, inCount: f)
+      for k in (r0 * f)..<((r0 + m) * f) { h[k] = silu(a1[k]) }
+      dense(h + r0 * f, rows: m, weights.output, into: x + r0 * f3, outCount: f3, inCount: f)
+      (muIn + r0 * f3).update(from: mu + r0 * f3, count: m * f3)
+    }
+    let start = ws.edgeStart.pointer, centers = ws.centers.pointer, neighbors = ws.neighbors.pointer
+    let units = ws.units.pointer, cutoffs = ws.cutoffValues.pointer
+    parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
+      let atoms = ws.chunkAtoms(c)
+      var t0 = Int(start[atoms.lowerBound])
+      let end = Int(start[atoms.upperBound])
+      while t0 < end {
+        let t1 = min(end, t0 + ws.tileEdges)
+        let tile = filterTile(ws, first: t0, worker: worker)
+        rawFilters(ws, edges: t0..<t1, into: tile)
+        addMessages(
+          t0..<t1, raw: tile, centers: centers, neighbors: neighbors, units: units, cutoffs: cutoffs,
+          x: x, muIn: muIn, q: q, mu: mu)
+        t0 = t1
+      }
     }
   }
 
-  /// Updates `q` [N, F] and `mu` [N, 3, F] in place.
-  /// - Parameters:
-  ///   - workspace: scratch shared by the blocks of one evaluation.
-  ///   - saving: whether to keep the activations for the adjoint.
-  func forward(
-    q: ScratchBuffer<T>, mu: ScratchBuffer<T>, graph: PaiNNGraph, edges: EdgeGeometry<T>,
-    workspace: PaiNNWorkspace<T>, saving: Bool
-  ) -> Activations? {
-    let n = graph.atomCount, f = featureCount, f3 = 3 * f
-    let a1 = ScratchBuffer<T>(n * f), x = ScratchBuffer<T>(n * f3)
-    let h = workspace.atomFeatures
-    dense(q.pointer, rows: n, weights.hidden, into: a1.pointer, outCount: f, inCount: f)
-    for k in 0..<(n * f) { h[k] = silu(a1[k]) }
-    dense(h.pointer, rows: n, weights.output, into: x.pointer, outCount: f3, inCount: f)
-    let w = workspace.edgeFilters
-    rawFilters(edges, into: w)
-    for e in 0..<edges.count {
-      let row = w.pointer + e * f3, fc = edges.cutoffValues[e]
-      for k in 0..<f3 { row[k] *= fc }
-    }
-    let muIn = mu.copy()
-    for e in 0..<edges.count {
-      let i = Int(graph.centers[e]), j = Int(graph.neighbors[e])
-      let we = w.pointer + e * f3, xj = x.pointer + j * f3
-      let qi = q.pointer + i * f
-      let mui = mu.pointer + i * 3 * f, muj = muIn.pointer + j * 3 * f
-      let u0 = edges.units[3 * e], u1 = edges.units[3 * e + 1], u2 = edges.units[3 * e + 2]
-      for k in 0..<f {
-        qi[k] += we[k] * xj[k]
-        let vv = we[f + k] * xj[f + k], vs = we[2 * f + k] * xj[2 * f + k]
-        mui[k] += vv * u0 + vs * muj[k]
-        mui[f + k] += vv * u1 + vs * muj[f + k]
-        mui[2 * f + k] += vv * u2 + vs * muj[2 * f + k]
+  /// Turns the workspace's g_q [N, F] and g_μ [N, 3, F] from gradients with respect to the
+  /// block's output into gradients with respect to its input, and adds each edge's ∂E/∂d and
+  /// ∂E/∂û to `distanceGradients` and `unitGradients`.
+  ///
+  /// The adjoint of a message scatters to its sender, so it is computed by the sender: atom a
+  /// goes over its own edges e′ = (a → b) and takes the message a sends to b, which travels on
+  /// the reverse edge (b → a) of the same length with û = −û_e′ (the graph lists both
+  /// directions, with bit-identical geometry). a writes only its own rows of g_x and g_μ and
+  /// its own edges' slots; the edge slot e′ holds that message's ∂E/∂d and ∂E/∂û_e′ (the sign
+  /// of û flipped), which is all `EdgeGeometry.backward` needs to form forces. The new
+  /// gradients go to the spare pair of buffers, swapped in at the end, so that every thread
+  /// reads the block's output gradients g_q,b, g_μ,b of its neighbours unchanged.
+  func backward(_ ws: PaiNNWorkspace<T>, threads: Int) {
+    let n = ws.atomCount, f = featureCount, f3 = 3 * f, nR = ws.basisCount
+    let a1 = ws.interactionHidden.pointer + layer * n * f, x = ws.interactionContext.pointer + layer * n * f3
+    let muIn = ws.vectorsIn.pointer + layer * n * f3
+    let gq = ws.gq.pointer, gmu = ws.gmu.pointer, gqNext = ws.gqNext.pointer, gmuNext = ws.gmuNext.pointer
+    let gx = ws.contextGradients.pointer, gh = ws.atomFeatureGradients.pointer
+    let start = ws.edgeStart.pointer, centers = ws.centers.pointer, neighbors = ws.neighbors.pointer
+    let units = ws.units.pointer, cutoffs = ws.cutoffValues.pointer, cutoffDerivatives = ws.cutoffDerivatives.pointer
+    let basisDerivatives = ws.basisDerivatives.pointer
+    let gd = ws.distanceGradients.pointer, gunit = ws.unitGradients.pointer
+    let filterWeights = filter.weight.pointer + layer * f3 * nR
+    parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
+      let atoms = ws.chunkAtoms(c)
+      let r0 = atoms.lowerBound, m = atoms.count
+      (gx + r0 * f3).update(repeating: 0, count: m * f3)
+      (gmuNext + r0 * f3).update(from: gmu + r0 * f3, count: m * f3)
+      let gw = ws.tileFilterGradients[worker].pointer
+      let gphi = ws.tileBasisGradients[worker].pointer
+      var t0 = Int(start[atoms.lowerBound])
+      let end = Int(start[atoms.upperBound])
+      while t0 < end {
+        let t1 = min(end, t0 + ws.tileEdges)
+        // The forward's filters when kept, else the same tile computed again (the same call,
+        // so the same numbers either way).
+        let raw = filterTile(ws, first: t0, worker: worker)
+        if !ws.storesFilters { rawFilters(ws, edges: t0..<t1, into: raw) }
+        addMessageAdjoints(
+          t0..<t1, raw: raw, centers: centers, neighbors: neighbors, units: units, cutoffs: cutoffs,
+          cutoffDerivatives: cutoffDerivatives, x: x, muIn: muIn, gq: gq, gmu: gmu, gx: gx, gmuNext: gmuNext,
+          gw: gw, gunit: gunit, gd: gd)
+        // g_φ = g_W · W_f,l ([tile, 3F] × [3F, n_rbf]), then ∂E/∂d += g_φ · φ'.
+        T._gemm(
+          transposeA: false, transposeB: false, m: t1 - t0, n: nR, k: f3, gw, lda: f3,
+          filterWeights, ldb: nR, beta: 0, gphi, ldc: nR)
+        for e in t0..<t1 {
+          let g = gphi + (e - t0) * nR, dphi = basisDerivatives + e * nR
+          var s: T = 0
+          for k in 0..<nR { s += g[k] * dphi[k] }
+          gd[e] += s
+        }
+        t0 = t1
       }
+      // The context MLP of the chunk's atoms, whose g_x is now complete.
+      denseBackward(gx + r0 * f3, rows: m, weights.output, into: gh + r0 * f, outCount: f3, inCount: f, accumulate: false)
+      for k in (r0 * f)..<((r0 + m) * f) { gh[k] *= siluDerivative(a1[k]) }
+      (gqNext + r0 * f).update(from: gq + r0 * f, count: m * f)
+      denseBackward(gh + r0 * f, rows: m, weights.hidden, into: gqNext + r0 * f, outCount: f, inCount: f, accumulate: true)
     }
-    return saving ? Activations(hiddenInput: a1, context: x, vectorsIn: muIn) : nil
-  }
-
-  /// Turns `gq` [N, F] and `gmu` [N, 3, F] from gradients with respect to the block's output
-  /// into gradients with respect to its input, and adds the edge gradients.
-  /// - Parameters:
-  ///   - basisGradients: ∂E/∂φ, [E, n_rbf], accumulated.
-  ///   - cutoffGradients: ∂E/∂f_cut, [E], accumulated.
-  ///   - unitGradients: ∂E/∂û, [E, 3], accumulated.
-  func backward(
-    gq: ScratchBuffer<T>, gmu: ScratchBuffer<T>, saved: Activations, graph: PaiNNGraph,
-    edges: EdgeGeometry<T>, workspace: PaiNNWorkspace<T>, basisGradients: ScratchBuffer<T>,
-    cutoffGradients: ScratchBuffer<T>, unitGradients: ScratchBuffer<T>
-  ) {
-    let n = graph.atomCount, f = featureCount, f3 = 3 * f, nR = edges.basisCount
-    let raw = workspace.edgeFilters, gw = workspace.edgeFilterGradients
-    let gx = workspace.contextGradients, gh = workspace.atomFeatureGradients
-    rawFilters(edges, into: raw)
-    gx.zero()
-    let gmuOut = gmu.copy()
-    for e in 0..<edges.count {
-      let i = Int(graph.centers[e]), j = Int(graph.neighbors[e])
-      let re = raw.pointer + e * f3, fc = edges.cutoffValues[e]
-      let xj = saved.context.pointer + j * f3, gxj = gx.pointer + j * f3
-      let gqi = gq.pointer + i * f, gmui = gmuOut.pointer + i * 3 * f
-      let muj = saved.vectorsIn.pointer + j * 3 * f, gmuj = gmu.pointer + j * 3 * f
-      let gwe = gw.pointer + e * f3
-      let u0 = edges.units[3 * e], u1 = edges.units[3 * e + 1], u2 = edges.units[3 * e + 2]
-      var gu0: T = 0, gu1: T = 0, gu2: T = 0, gfc: T = 0
-      for k in 0..<f {
-        let r0 = re[k], r1 = re[f + k], r2 = re[2 * f + k]
-        let ws = r0 * fc, wvv = r1 * fc, wvs = r2 * fc
-        let gs = gqi[k]
-        let gm0 = gmui[k], gm1 = gmui[f + k], gm2 = gmui[2 * f + k]
-        let gvv = gm0 * u0 + gm1 * u1 + gm2 * u2
-        let gvs = gm0 * muj[k] + gm1 * muj[f + k] + gm2 * muj[2 * f + k]
-        let vv = wvv * xj[f + k], vs = wvs * xj[2 * f + k]
-        gu0 += gm0 * vv
-        gu1 += gm1 * vv
-        gu2 += gm2 * vv
-        gmuj[k] += gm0 * vs
-        gmuj[f + k] += gm1 * vs
-        gmuj[2 * f + k] += gm2 * vs
-        gxj[k] += gs * ws
-        gxj[f + k] += gvv * wvv
-        gxj[2 * f + k] += gvs * wvs
-        let gws = gs * xj[k], gwvv = gvv * xj[f + k], gwvs = gvs * xj[2 * f + k]
-        gfc += gws * r0 + gwvv * r1 + gwvs * r2
-        gwe[k] = gws * fc
-        gwe[f + k] = gwvv * fc
-        gwe[2 * f + k] = gwvs * fc
-      }
-      unitGradients[3 * e] += gu0
-      unitGradients[3 * e + 1] += gu1
-      unitGradients[3 * e + 2] += gu2
-      cutoffGradients[e] += gfc
-    }
-    if edges.count > 0 {
-      // g_φ += g_W · W_f,l  ([E, 3F] × [3F, n_rbf]).
-      T._gemm(
-        transposeA: false, transposeB: false, m: edges.count, n: nR, k: f3, gw.pointer, lda: f3,
-        filter.weight.pointer + layer * f3 * nR, ldb: nR, beta: 1, basisGradients.pointer, ldc: nR)
-    }
-    denseBackward(gx.pointer, rows: n, weights.output, into: gh.pointer, outCount: f3, inCount: f, accumulate: false)
-    for k in 0..<(n * f) { gh[k] *= siluDerivative(saved.hiddenInput[k]) }
-    denseBackward(gh.pointer, rows: n, weights.hidden, into: gq.pointer, outCount: f, inCount: f, accumulate: true)
+    swap(&ws.gq, &ws.gqNext)
+    swap(&ws.gmu, &ws.gmuNext)
   }
 }
 

@@ -28,92 +28,92 @@ struct MixingBlock<T: TensorScalar>: Sendable {
   /// ε under the square root of ‖V‖.
   let normEpsilon: T
 
-  /// What the adjoint needs from the forward pass.
-  struct Activations {
-    /// (V, U) per atom and direction, [N, 3, 2F].
-    var channels: ScratchBuffer<T>
-    /// ‖V‖, [N, F].
-    var norms: ScratchBuffer<T>
-    /// W₃ [q, ‖V‖] + b₃, [N, F].
-    var hiddenInput: ScratchBuffer<T>
-    /// (a, b, c), [N, 3F].
-    var context: ScratchBuffer<T>
-    /// s = Σ_c V_c ⊙ U_c, [N, F].
-    var products: ScratchBuffer<T>
+  /// Updates the workspace's q [N, F] and μ [N, 3, F] in place and saves what the adjoint
+  /// needs for layer `layer`: every atom on its own, in chunks of atoms over `threads`.
+  func forward(_ ws: PaiNNWorkspace<T>, layer: Int, threads: Int) {
+    let n = ws.atomCount, f = featureCount, f3 = 3 * f
+    let vu = ws.mixingChannels.pointer + layer * n * 6 * f, vnorm = ws.mixingNorms.pointer + layer * n * f
+    let a3 = ws.mixingHidden.pointer + layer * n * f, y = ws.mixingContext.pointer + layer * n * f3
+    let s = ws.mixingProducts.pointer + layer * n * f
+    let ctx = ws.mixingInput.pointer, h = ws.atomFeatures.pointer, q = ws.q.pointer, mu = ws.mu.pointer
+    let eps = normEpsilon
+    parallelChunks(count: ws.chunkCount, threads: threads) { c, _ in
+      let atoms = ws.chunkAtoms(c)
+      let r0 = atoms.lowerBound, m = atoms.count
+      dense(mu + r0 * f3, rows: 3 * m, weights.channelMix, into: vu + r0 * 6 * f, outCount: 2 * f, inCount: f)
+      for i in atoms {
+        let channels = vu + i * 6 * f
+        for k in 0..<f {
+          var vv: T = 0, vw: T = 0
+          for c in 0..<3 {
+            let v = channels[c * 2 * f + k], u = channels[c * 2 * f + f + k]
+            vv += v * v
+            vw += v * u
+          }
+          vnorm[i * f + k] = (vv + eps).squareRoot()
+          s[i * f + k] = vw
+          ctx[i * 2 * f + k] = q[i * f + k]
+          ctx[i * 2 * f + f + k] = vnorm[i * f + k]
+        }
+      }
+      dense(ctx + r0 * 2 * f, rows: m, weights.hidden, into: a3 + r0 * f, outCount: f, inCount: 2 * f)
+      for k in (r0 * f)..<((r0 + m) * f) { h[k] = silu(a3[k]) }
+      dense(h + r0 * f, rows: m, weights.output, into: y + r0 * f3, outCount: f3, inCount: f)
+      for i in atoms {
+        let yi = y + i * f3, channels = vu + i * 6 * f
+        for k in 0..<f {
+          q[i * f + k] += yi[k] + yi[2 * f + k] * s[i * f + k]
+          for c in 0..<3 { mu[i * 3 * f + c * f + k] += yi[f + k] * channels[c * 2 * f + f + k] }
+        }
+      }
+    }
   }
 
-  /// Updates `q` [N, F] and `mu` [N, 3, F] in place.
-  func forward(q: ScratchBuffer<T>, mu: ScratchBuffer<T>, atomCount n: Int, workspace: PaiNNWorkspace<T>, saving: Bool) -> Activations? {
-    let f = featureCount, f3 = 3 * f
-    let vu = ScratchBuffer<T>(n * 6 * f), vnorm = ScratchBuffer<T>(n * f)
-    let a3 = ScratchBuffer<T>(n * f), y = ScratchBuffer<T>(n * f3), s = ScratchBuffer<T>(n * f)
-    let ctx = workspace.mixingInput, h = workspace.atomFeatures
-    dense(mu.pointer, rows: 3 * n, weights.channelMix, into: vu.pointer, outCount: 2 * f, inCount: f)
-    for i in 0..<n {
-      let channels = vu.pointer + i * 6 * f
-      for k in 0..<f {
-        var vv: T = 0, vw: T = 0
-        for c in 0..<3 {
-          let v = channels[c * 2 * f + k], u = channels[c * 2 * f + f + k]
-          vv += v * v
-          vw += v * u
+  /// Turns the workspace's g_q [N, F] and g_μ [N, 3, F] from gradients with respect to the
+  /// block's output into gradients with respect to its input (in place, atom by atom).
+  func backward(_ ws: PaiNNWorkspace<T>, layer: Int, threads: Int) {
+    let n = ws.atomCount, f = featureCount, f3 = 3 * f
+    let vu = ws.mixingChannels.pointer + layer * n * 6 * f, vnorm = ws.mixingNorms.pointer + layer * n * f
+    let a3 = ws.mixingHidden.pointer + layer * n * f, y = ws.mixingContext.pointer + layer * n * f3
+    let s = ws.mixingProducts.pointer + layer * n * f
+    let gy = ws.contextGradients.pointer, gh = ws.atomFeatureGradients.pointer
+    let gctx = ws.mixingInputGradients.pointer, gvu = ws.channelGradients.pointer
+    let gq = ws.gq.pointer, gmu = ws.gmu.pointer
+    parallelChunks(count: ws.chunkCount, threads: threads) { c, _ in
+      let atoms = ws.chunkAtoms(c)
+      let r0 = atoms.lowerBound, m = atoms.count
+      for i in atoms {
+        let yi = y + i * f3, channels = vu + i * 6 * f
+        let gchannels = gvu + i * 6 * f, gyi = gy + i * f3
+        for k in 0..<f {
+          let g = gq[i * f + k]
+          gyi[k] = g
+          gyi[2 * f + k] = g * s[i * f + k]
+          let gs = g * yi[2 * f + k]
+          var gb: T = 0
+          for c in 0..<3 {
+            let gm = gmu[i * 3 * f + c * f + k]
+            let v = channels[c * 2 * f + k], u = channels[c * 2 * f + f + k]
+            gb += gm * u
+            gchannels[c * 2 * f + f + k] = gm * yi[f + k] + gs * v
+            gchannels[c * 2 * f + k] = gs * u
+          }
+          gyi[f + k] = gb
         }
-        vnorm[i * f + k] = (vv + normEpsilon).squareRoot()
-        s[i * f + k] = vw
-        ctx[i * 2 * f + k] = q[i * f + k]
-        ctx[i * 2 * f + f + k] = vnorm[i * f + k]
       }
-    }
-    dense(ctx.pointer, rows: n, weights.hidden, into: a3.pointer, outCount: f, inCount: 2 * f)
-    for k in 0..<(n * f) { h[k] = silu(a3[k]) }
-    dense(h.pointer, rows: n, weights.output, into: y.pointer, outCount: f3, inCount: f)
-    for i in 0..<n {
-      let yi = y.pointer + i * f3, channels = vu.pointer + i * 6 * f
-      for k in 0..<f {
-        q[i * f + k] += yi[k] + yi[2 * f + k] * s[i * f + k]
-        for c in 0..<3 { mu[i * 3 * f + c * f + k] += yi[f + k] * channels[c * 2 * f + f + k] }
-      }
-    }
-    return saving ? Activations(channels: vu, norms: vnorm, hiddenInput: a3, context: y, products: s) : nil
-  }
-
-  /// Turns `gq` [N, F] and `gmu` [N, 3, F] from gradients with respect to the block's output
-  /// into gradients with respect to its input.
-  func backward(gq: ScratchBuffer<T>, gmu: ScratchBuffer<T>, saved sv: Activations, atomCount n: Int, workspace: PaiNNWorkspace<T>) {
-    let f = featureCount, f3 = 3 * f
-    let gy = workspace.contextGradients, gh = workspace.atomFeatureGradients
-    let gctx = workspace.mixingInputGradients, gvu = workspace.channelGradients
-    for i in 0..<n {
-      let yi = sv.context.pointer + i * f3, channels = sv.channels.pointer + i * 6 * f
-      let gchannels = gvu.pointer + i * 6 * f, gyi = gy.pointer + i * f3
-      for k in 0..<f {
-        let g = gq[i * f + k]
-        gyi[k] = g
-        gyi[2 * f + k] = g * sv.products[i * f + k]
-        let gs = g * yi[2 * f + k]
-        var gb: T = 0
-        for c in 0..<3 {
-          let gm = gmu[i * 3 * f + c * f + k]
-          let v = channels[c * 2 * f + k], u = channels[c * 2 * f + f + k]
-          gb += gm * u
-          gchannels[c * 2 * f + f + k] = gm * yi[f + k] + gs * v
-          gchannels[c * 2 * f + k] = gs * u
+      denseBackward(gy + r0 * f3, rows: m, weights.output, into: gh + r0 * f, outCount: f3, inCount: f, accumulate: false)
+      for k in (r0 * f)..<((r0 + m) * f) { gh[k] *= siluDerivative(a3[k]) }
+      denseBackward(gh + r0 * f, rows: m, weights.hidden, into: gctx + r0 * 2 * f, outCount: f, inCount: 2 * f, accumulate: false)
+      for i in atoms {
+        let channels = vu + i * 6 * f, gchannels = gvu + i * 6 * f
+        for k in 0..<f {
+          gq[i * f + k] += gctx[i * 2 * f + k]
+          let gn = gctx[i * 2 * f + f + k] / vnorm[i * f + k]
+          for c in 0..<3 { gchannels[c * 2 * f + k] += gn * channels[c * 2 * f + k] }
         }
-        gyi[f + k] = gb
       }
+      denseBackward(gvu + r0 * 6 * f, rows: 3 * m, weights.channelMix, into: gmu + r0 * f3, outCount: 2 * f, inCount: f, accumulate: true)
     }
-    denseBackward(gy.pointer, rows: n, weights.output, into: gh.pointer, outCount: f3, inCount: f, accumulate: false)
-    for k in 0..<(n * f) { gh[k] *= siluDerivative(sv.hiddenInput[k]) }
-    denseBackward(gh.pointer, rows: n, weights.hidden, into: gctx.pointer, outCount: f, inCount: 2 * f, accumulate: false)
-    for i in 0..<n {
-      let channels = sv.channels.pointer + i * 6 * f, gchannels = gvu.pointer + i * 6 * f
-      for k in 0..<f {
-        gq[i * f + k] += gctx[i * 2 * f + k]
-        let gn = gctx[i * 2 * f + f + k] / sv.norms[i * f + k]
-        for c in 0..<3 { gchannels[c * 2 * f + k] += gn * channels[c * 2 * f + k] }
-      }
-    }
-    denseBackward(gvu.pointer, rows: 3 * n, weights.channelMix, into: gmu.pointer, outCount: 2 * f, inCount: f, accumulate: true)
   }
 }
 

@@ -21,35 +21,42 @@ struct Readout<T: TensorScalar>: Sendable {
   /// μ of each element (embedding row), eV.
   let referenceEnergies: [Double]
 
-  /// Energies of every structure and of every atom, and W₅ q + b₅ [N, H] for the adjoint.
+  /// Energies of every structure and of every atom from the workspace's q; keeps W₅ q + b₅
+  /// [N, H] for the adjoint.
   /// - Returns: E_s, [nStructures], eV, summed in Double in atom order; the per-atom terms
   ///   σ e_i + μ_{Z_i}, [nAtoms], eV, whose sum over a structure's atoms is its E_s.
-  func forward(
-    q: ScratchBuffer<T>, graph: PaiNNGraph
-  ) -> (energies: [Double], atomEnergies: [Double], hiddenInput: ScratchBuffer<T>) {
-    let n = graph.atomCount, hc = hiddenCount
-    let a = ScratchBuffer<T>(n * hc)
-    dense(q.pointer, rows: n, weights.hidden, into: a.pointer, outCount: hc, inCount: featureCount)
+  func forward(_ ws: PaiNNWorkspace<T>, graph: PaiNNGraph, threads: Int) -> (energies: [Double], atomEnergies: [Double]) {
+    let n = graph.atomCount, hc = hiddenCount, f = featureCount
+    let a = ws.readoutHidden.pointer, q = ws.q.pointer, atomEnergy = ws.atomEnergies.pointer
     let w = weights.output.weight, b = Double(weights.output.bias![0])
-    var energies = [Double](repeating: 0, count: graph.structureCount)
-    var atomEnergies = [Double](repeating: 0, count: n)
-    for i in 0..<n {
-      var e: T = 0
-      for k in 0..<hc { e += silu(a[i * hc + k]) * w[k] }
-      atomEnergies[i] = energyScale * (Double(e) + b) + referenceEnergies[Int(graph.species[i])]
-      energies[Int(graph.structureIndex[i])] += atomEnergies[i]
+    graph.species.withUnsafeBufferPointer { species in
+      parallelChunks(count: ws.chunkCount, threads: threads) { c, _ in
+        let atoms = ws.chunkAtoms(c)
+        dense(q + atoms.lowerBound * f, rows: atoms.count, weights.hidden, into: a + atoms.lowerBound * hc, outCount: hc, inCount: f)
+        for i in atoms {
+          var e: T = 0
+          for k in 0..<hc { e += silu(a[i * hc + k]) * w[k] }
+          atomEnergy[i] = energyScale * (Double(e) + b) + referenceEnergies[Int(species[i])]
+        }
+      }
     }
-    return (energies, atomEnergies, a)
+    var energies = [Double](repeating: 0, count: graph.structureCount)
+    let atomEnergies = Array(UnsafeBufferPointer(start: atomEnergy, count: n))
+    for i in 0..<n { energies[Int(graph.structureIndex[i])] += atomEnergies[i] }
+    return (energies, atomEnergies)
   }
 
-  /// ∂E/∂q, [N, F], written into `gq`.
-  func backward(hiddenInput a: ScratchBuffer<T>, atomCount n: Int, into gq: ScratchBuffer<T>) {
-    let hc = hiddenCount, sigma = T(energyScale), w = weights.output.weight
-    let ga = ScratchBuffer<T>(n * hc)
-    for i in 0..<n {
-      for k in 0..<hc { ga[i * hc + k] = sigma * w[k] * siluDerivative(a[i * hc + k]) }
+  /// ∂E/∂q, [N, F], written into the workspace's g_q.
+  func backward(_ ws: PaiNNWorkspace<T>, threads: Int) {
+    let hc = hiddenCount, sigma = T(energyScale), w = weights.output.weight, f = featureCount
+    let a = ws.readoutHidden.pointer, ga = ws.readoutGradients.pointer, gq = ws.gq.pointer
+    parallelChunks(count: ws.chunkCount, threads: threads) { c, _ in
+      let atoms = ws.chunkAtoms(c)
+      for i in atoms {
+        for k in 0..<hc { ga[i * hc + k] = sigma * w[k] * siluDerivative(a[i * hc + k]) }
+      }
+      denseBackward(ga + atoms.lowerBound * hc, rows: atoms.count, weights.hidden, into: gq + atoms.lowerBound * f, outCount: hc, inCount: f, accumulate: false)
     }
-    denseBackward(ga.pointer, rows: n, weights.hidden, into: gq.pointer, outCount: hc, inCount: featureCount, accumulate: false)
   }
 }
 

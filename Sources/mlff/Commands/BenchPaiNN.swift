@@ -36,6 +36,8 @@ extension MLFF.Bench {
     var noPeer = false
     @Option(help: "Which executions of the student to time: fused (the inference path) or tensor (also the tensor-engine path, with the ratio).")
     var engine: PaiNNEngine = .fused
+    @Option(name: .customLong("large-cu"), help: "Also time an fcc Cu cell of n×n×n conventional cells (4n³ atoms; 30 gives 108,000), mlff only.")
+    var largeCu: Int?
 
     func validate() throws {
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -43,41 +45,59 @@ extension MLFF.Bench {
     }
 
     func run() throws {
-      TensorThreads.setBLASThreads(threads)
       let cases = painnBenchmarkStructures()
+      var mineOnly: [(name: String, structure: Structure)] = []
+      if let n = largeCu {
+        let cell = Structure(
+          atomicNumbers: [29, 29, 29, 29], positions: [[0, 0, 0], [0, 1.805, 1.805], [1.805, 0, 1.805], [1.805, 1.805, 0]],
+          cell: .orthorhombic(3.61, 3.61, 3.61), pbc: [true, true, true])
+        mineOnly.append(("Cu\(4 * n * n * n)", cell.supercell(n, n, n)))
+      }
       let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mlff-bench-painn-\(ProcessInfo.processInfo.processIdentifier)")
       try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
       defer { try? FileManager.default.removeItem(at: folder) }
       let structuresURL = folder.appendingPathComponent("structures.xyz")
       try ExtXYZ.write(cases.map(\.structure), to: structuresURL)
       print("PaiNN energy + forces, median of \(repeats), \(threads) thread(s); mlff Float (neighbour list included) vs schnetpack float32 (neighbour list excluded)")
+      print("GFLOP: the arithmetic of one energy + forces evaluation counted from the architecture (PaiNNCost); GFLOP/s: that over mlff's time")
       print(pad("preset", 8) + pad("structure", 10) + pad("atoms", 6, right: true) + pad("mlff ms", 12, right: true)
         + pad("schnetpack ms", 15, right: true) + pad("ratio", 8, right: true)
-        + (engine == .tensor ? pad("tensor ms", 12, right: true) + pad("tensor/fused", 14, right: true) : ""))
+        + (engine == .tensor ? pad("tensor ms", 12, right: true) + pad("tensor/fused", 14, right: true) : "")
+        + pad("edges", 10, right: true) + pad("GFLOP", 9, right: true) + pad("GFLOP/s", 9, right: true)
+        + pad("µs/atom", 9, right: true))
       for preset in presets.values {
         let name = preset.rawValue
         let model = PaiNNModel.random(preset.configuration, elements: [1, 6, 8, 14, 29], seed: 0)
         let modelURL = folder.appendingPathComponent("\(name).safetensors")
         try model.write(to: modelURL, dtype: .f32)
-        let potential = PaiNNPotential(model: model, precision: .float)
+        let potential = PaiNNPotential(model: model, precision: .float, threads: threads)
         var mine: [Double] = [], tensor: [Double] = []
         let trainable = engine == .tensor ? PaiNNTrainable<Float>(model) : nil
-        for (_, structure) in cases {
+        var edges: [Int] = []
+        for (_, structure) in cases + mineOnly {
+          edges.append(try PaiNNGraph([structure], elements: model.elements, cutoff: model.configuration.cutoff).edgeCount)
           mine.append(try medianTime { _ = try potential.compute([structure], .energyAndForces) })
-          if let trainable {
+          if let trainable, mine.count <= cases.count {
+            TensorThreads.setBLASThreads(threads)
+            defer { TensorThreads.setBLASThreads(1) }
             tensor.append(try medianTime { _ = trainable.forward(try trainable.batch([structure]), .energyAndForces, createGraph: false) })
           }
         }
         let peer = noPeer ? nil : try runPeer(model: modelURL, structures: structuresURL)
-        for (k, c) in cases.enumerated() {
-          let theirs = peer?[k]
+        for (k, c) in (cases + mineOnly).enumerated() {
+          let theirs = k < cases.count ? peer?[k] : nil
+          func cost(_ k: Int) -> Double { PaiNNCost(model.configuration, atoms: c.structure.count, edges: edges[k]).total }
           let ratio = theirs.map { String(format: "%.2f", $0 / mine[k]) } ?? "-"
           let theirsText = theirs.map { String(format: "%.2f", $0 * 1000) } ?? "-"
           print(pad(name, 8) + pad(c.name, 10) + pad(String(c.structure.count), 6, right: true)
             + pad(String(format: "%.2f", mine[k] * 1000), 12, right: true) + pad(theirsText, 15, right: true)
             + pad(ratio, 8, right: true)
-            + (engine == .tensor ? pad(String(format: "%.2f", tensor[k] * 1000), 12, right: true)
-              + pad(String(format: "%.2f", tensor[k] / mine[k]), 14, right: true) : ""))
+            + (engine == .tensor && k < tensor.count ? pad(String(format: "%.2f", tensor[k] * 1000), 12, right: true)
+              + pad(String(format: "%.2f", tensor[k] / mine[k]), 14, right: true) : "")
+            + pad(String(edges[k]), 10, right: true) + pad(String(format: "%.3f", cost(k) / 1e9), 9, right: true)
+            + pad(String(format: "%.1f", cost(k) / mine[k] / 1e9), 9, right: true)
+            + pad(String(format: "%.1f", mine[k] * 1e6 / Double(c.structure.count)), 9, right: true))
+
         }
       }
     }

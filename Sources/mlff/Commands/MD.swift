@@ -37,6 +37,9 @@ extension MLFF {
     @Option(help: "Temperature, K: the thermostat's target and the initial Maxwell–Boltzmann velocities.")
     var temperature: Double = 300
 
+    @Option(help: "Verlet skin of a student's neighbour list, Å: the list (cutoff + skin) is reused until an atom has moved more than half of it (0: a new list every step).")
+    var skin: Double = 1.0
+
     @Option(help: "Timestep, fs.")
     var timestep: Double = 0.5
 
@@ -99,6 +102,7 @@ extension MLFF {
     func validate() throws {
       try energyModel.validate(input: input, extra: unexpected)
       try energyModel.requireChoice()
+      guard skin >= 0, skin.isFinite else { throw ValidationError("--skin must be ≥ 0 Å (0: a new neighbour list every step), got \(skin)") }
       guard timestep > 0, timestep.isFinite else { throw ValidationError("--timestep must be a positive number of fs, got \(timestep)") }
       guard steps >= 0 else { throw ValidationError("--steps must be ≥ 0, got \(steps)") }
       guard temperature >= 0, temperature.isFinite else { throw ValidationError("--temperature must be ≥ 0 K, got \(temperature)") }
@@ -127,7 +131,7 @@ extension MLFF {
         throw CommandFailure("--fixed names atom \(bad), but \(input) frame \(index) has \(initial.count) atoms (indices 0…\(initial.count - 1))")
       }
 
-      let (chosen, pool) = try self.energyModel.make()
+      let (chosen, pool) = try self.energyModel.make(skin: skin)
       defer { pool?.close() }
       var driver: any Potential = chosen
       var committeeLog: CommitteeDeviationLog? = nil
