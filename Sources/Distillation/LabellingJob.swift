@@ -34,6 +34,9 @@ public struct LabellingJob {
   public var splits: (fractions: SplitFractions, seed: UInt64)?
   /// Extra provenance stored in the dataset.
   public var provenance: [String: String] = [:]
+  /// Curvature labels (Hessian–vector products for random probes) besides energy and forces;
+  /// nil: none.
+  public var curvature: CurvatureLabelling?
   /// The label quality checks every label passes before it enters the dataset.
   public var quality = LabelQualityCriteria()
   /// Labels already accepted that this job's labels will join (active learning adds to an
@@ -121,7 +124,10 @@ public struct LabellingJob {
       signal(SIGTERM, SIG_DFL)
     }
 
-    let source = try InputFrames(url: input, skip: Set(previous.labelled.keys))
+    let curvature = self.curvature
+    let source = try InputFrames(url: input, skip: Set(previous.labelled.keys)) { index, structure in
+      curvature.map { $0.prepare(structure, index: index) } ?? structure
+    }
     let labellingStart = Date()
     pool.label(next: { source.next() }, properties: properties) { index, outcome in
       let structure = source.structure(index)
@@ -208,6 +214,14 @@ public struct LabellingJob {
       labelled.energy = results.energy
       labelled.forces = results.forces
       labelled.stress = results.stress
+      if structure.hessianProbes != nil {
+        labelled.hessianProducts = results.hessianProducts
+        if let products = results.hessianProducts,
+           products.contains(where: { $0.contains { !($0.x.isFinite && $0.y.isFinite && $0.z.isFinite) } }) {
+          reason = "the teacher's Hessian–vector products are not finite (a force call at a displaced position failed?)"
+          break
+        }
+      }
       // A NaN or infinity cannot be written to (or read back from) the journal: it fails here,
       // before the journal, and is tried again on a rerun.
       if let rejection = judgeLabel(measureLabel(labelled), structure: labelled, criteria: .finiteOnly) {
@@ -309,9 +323,13 @@ private final class InputFrames: @unchecked Sendable {
     var error: Error?
   }
 
-  init(url: URL, skip: Set<Int>) throws {
+  /// Applied to each frame before it is handed out (curvature probes).
+  private let prepare: @Sendable (Int, Structure) -> Structure
+
+  init(url: URL, skip: Set<Int>, prepare: @escaping @Sendable (Int, Structure) -> Structure = { $1 }) throws {
     cursor = Locked(Cursor(reader: try ExtXYZReader(url: url)))
     self.skip = skip
+    self.prepare = prepare
   }
 
   /// The error that ended reading early, if any.
@@ -327,8 +345,9 @@ private final class InputFrames: @unchecked Sendable {
         let index = cursor.position
         cursor.position += 1
         if skip.contains(index) { continue }
-        cursor.inFlight[index] = structure
-        return (index, structure)
+        let prepared = prepare(index, structure)
+        cursor.inFlight[index] = prepared
+        return (index, prepared)
       }
     }
   }

@@ -190,3 +190,7 @@ struct TemperatureRange: ExpressibleByArgument, Hashable {
 
   var defaultValueDescription: String { "\(range.lowerBound):\(range.upperBound)" }
 }
+
+extension CurvatureMode: ExpressibleByArgument {
+  public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
