@@ -14,7 +14,7 @@ extension MLFF {
     static let configuration = CommandConfiguration(
       commandName: "frequencies",
       abstract: "Harmonic frequencies (cm⁻¹) of a student against its teacher: vibrations of a molecule, Γ-point modes of a crystal cell.",
-      usage: "mlff frequencies <input> --model <student> (--teacher <name> | --potential lj|morse) [-o <folder>]",
+      usage: "mlff frequencies <input> --model <file> --teacher <name> [-o <folder>]",
       discussion: """
         For the first frame of INPUT, the Hessian is made by central differences of each potential's forces (6N evaluations each), mass-weighted and diagonalised; the rigid-body modes are removed (6 for a molecule, 5 when linear, the 3 translations for a periodic cell, whose remaining modes are the Γ-point modes of that cell: give a supercell to sample more of the Brillouin zone). Give a structure relaxed with the teacher: away from a minimum some modes are imaginary (printed negative).
 
