@@ -5,9 +5,11 @@ budget, side by side.
     .venv/bin/python scripts/hessian_side_by_side.py --mlff .build/release/mlff \\
         --structures 60 --probes 2 --minutes 2 --out runs/hessian
 
-1. Structures: rattled and strained fcc Cu cells of 4 and 8 atoms (ASE, seeded); a pool of
-   (1 + 2k)·N training structures, 20 validation and 40 test structures, all distinct.
-2. Labels with `mlff label --teacher emt`: the first N training structures with
+1. Structures (`--system copper`, default): rattled and strained fcc Cu cells of 4 and 8
+   atoms (ASE, seeded), teacher EMT; (`--system ethanol`): rotated and rattled copies of
+   ethanol relaxed with GFN2-xTB, teacher gfn2-xtb (needs tblite). A pool of (1 + 2k)·N
+   training structures, 20 validation and 40 test structures, all distinct.
+2. Labels with `mlff label --teacher emt|gfn2-xtb`: the first N training structures with
    `--hessian-probes k` (energy, forces, stress and k Hessian-vector products: 1 + 2k teacher
    calls each); the whole pool of (1 + 2k)·N with energies and forces only (the same teacher
    calls); validation with energies and forces; test with `--hessian-probes k` so that every
@@ -17,8 +19,8 @@ budget, side by side.
      EFH(N, λ)      energies + forces + curvature on the same N structures, for each λ_H given,
      EF((1+2k)N)    energies + forces on the whole pool: the same number of teacher calls as EFH.
 4. For each student: test force MAE, energy MAE, curvature (H v) RMSE and relative error, and
-   the Γ-point harmonic frequencies of a perfect 2×2×2 fcc supercell against EMT's
-   (`mlff frequencies`). Writes OUT/results.json and prints a Markdown table.
+   the harmonic frequencies against the teacher's (`mlff frequencies`): Γ-point modes of a
+   perfect 2×2×2 fcc supercell (copper), vibrations of relaxed ethanol (ethanol). Writes OUT/results.json and prints a Markdown table.
 """
 import argparse
 import json
@@ -46,6 +48,34 @@ def make_copper(count, seed):
     return out
 
 
+def relaxed_ethanol():
+    """Ethanol relaxed with GFN2-xTB (the teacher's own minimum, so its modes are real)."""
+    from ase.build import molecule
+    from ase.optimize import BFGS
+    from mlff_teacher.teachers import xtb_calculator
+
+    atoms = molecule("CH3CH2OH")
+    atoms.calc = xtb_calculator()
+    BFGS(atoms, logfile=None).run(fmax=1e-4, steps=500)
+    atoms.calc = None
+    return atoms
+
+
+def make_ethanol(count, seed, relaxed):
+    """Rotated copies of relaxed ethanol, rattled by σ drawn from 0.02–0.1 Å."""
+    from scipy.spatial.transform import Rotation
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(count):
+        atoms = relaxed.copy()
+        atoms.positions -= atoms.get_center_of_mass()
+        atoms.positions = atoms.positions @ Rotation.random(random_state=int(rng.integers(1 << 31))).as_matrix().T
+        atoms.positions += rng.normal(0, rng.uniform(0.02, 0.1), size=atoms.positions.shape)
+        out.append(atoms)
+    return out
+
+
 def run(command, env, log):
     start = time.time()
     result = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -67,6 +97,8 @@ def main():
     parser.add_argument("--minutes", type=float, default=2.0, help="training budget of each student")
     parser.add_argument("--preset", default="tiny")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--system", default="copper", choices=["copper", "ethanol"],
+                        help="copper: EMT Cu cells; ethanol: GFN2-xTB ethanol (needs tblite)")
     args = parser.parse_args()
 
     from ase.build import bulk
@@ -76,7 +108,13 @@ def main():
     log = os.path.join(args.out, "log.txt")
     env = dict(os.environ, MLFF_PYTHON=os.environ.get("MLFF_PYTHON", sys.executable))
     n, k = args.structures, args.probes
-    pool = make_copper((1 + 2 * k) * n + 60, args.seed)
+    teacher = "emt" if args.system == "copper" else "gfn2-xtb"
+    if args.system == "copper":
+        pool = make_copper((1 + 2 * k) * n + 60, args.seed)
+        reference = bulk("Cu", "fcc", a=3.59, cubic=True).repeat((2, 2, 2))
+    else:
+        reference = relaxed_ethanol()
+        pool = make_ethanol((1 + 2 * k) * n + 60, args.seed, reference)
     files = {}
     for name, frames in [("pool", pool[:(1 + 2 * k) * n]), ("same", pool[:n]),
                          ("validation", pool[(1 + 2 * k) * n:(1 + 2 * k) * n + 20]),
@@ -84,7 +122,7 @@ def main():
         files[name] = os.path.join(args.out, f"{name}.xyz")
         write(files[name], frames, format="extxyz")
     data = {name: os.path.join(args.out, f"{name}.h5") for name in files}
-    label = [args.mlff, "label", "--teacher", "emt", "--workers", "2", "--fresh", "--quiet"]
+    label = [args.mlff, "label", "--teacher", teacher, "--workers", "2", "--fresh", "--quiet"]
     curvature = ["--hessian-probes", str(k)]
     seconds = {}
     for name, extra in [("same", curvature), ("pool", []), ("validation", []), ("test", curvature)]:
@@ -93,8 +131,8 @@ def main():
     runs = [("EF(N)", data["same"], 0.0)]
     runs += [(f"EFH(N, λ={w:g})", data["same"], w) for w in map(float, args.weights.split(","))]
     runs.append((f"EF({1 + 2 * k}N)", data["pool"], 0.0))
-    fcc = os.path.join(args.out, "fcc-2x2x2.xyz")
-    write(fcc, bulk("Cu", "fcc", a=3.59, cubic=True).repeat((2, 2, 2)), format="extxyz")
+    fcc = os.path.join(args.out, "frequency-structure.xyz")
+    write(fcc, reference, format="extxyz")
     results = []
     for index, (name, train, weight) in enumerate(runs):
         folder = os.path.join(args.out, f"run{index}")
@@ -106,7 +144,7 @@ def main():
         hv = json.load(open(os.path.join(folder, "test_curvature.json")))
         history = [json.loads(line) for line in open(os.path.join(folder, "metrics.jsonl"))]
         freq_dir = os.path.join(folder, "frequencies")
-        run([args.mlff, "frequencies", fcc, "--model", os.path.join(folder, "model.safetensors"), "--teacher", "emt",
+        run([args.mlff, "frequencies", fcc, "--model", os.path.join(folder, "model.safetensors"), "--teacher", teacher,
              "-o", freq_dir], env, log)
         freq = json.load(open(os.path.join(freq_dir, "frequencies.json")))
         calls = (1 + 2 * k) * n
@@ -122,12 +160,12 @@ def main():
             "test_metrics": test,
         })
         print(f"{name}: done", file=sys.stderr)
-    summary = {"structures": n, "probes": k, "minutes": args.minutes, "preset": args.preset, "mode": args.mode,
+    summary = {"system": args.system, "teacher": teacher, "structures": n, "probes": k, "minutes": args.minutes, "preset": args.preset, "mode": args.mode,
                "labelling_seconds": seconds, "runs": results}
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(summary, f, indent=2)
     print(f"| {args.minutes:g} min each, {args.preset} | train structures | teacher calls | epochs | test force MAE (meV/Å) "
-          "| test energy MAE (meV/atom) | test H v RMSE (eV/Å²) | H v relative error | Γ frequency MAE (cm⁻¹) |")
+          "| test energy MAE (meV/atom) | test H v RMSE (eV/Å²) | H v relative error | frequency MAE (cm⁻¹) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         print(f"| {r['run']} | {r['train_structures']} | {r['teacher_calls']} | {r['epochs']} "
