@@ -126,8 +126,9 @@ public struct DatasetColumns: Sendable, Hashable {
     structure(at: s, hessianStart: hessianProbeCount[s] > 0 ? hessianOffsets[s] : 0)
   }
 
-  /// Structure `s`, whose curvature block starts at `start` in `hessianProbes`.
-  private func structure(at s: Int, hessianStart start: Int) -> Structure {
+  /// Structure `s`, whose curvature block starts at `start` in `hessianProbes`
+  /// (`hessianOffsets[s]`, for readers that walk many structures).
+  func structure(at s: Int, hessianStart start: Int) -> Structure {
     precondition(s >= 0 && s < structureCount, "structure index \(s) outside 0..<\(structureCount)")
     let atoms = offsets[s]..<offsets[s + 1]
     let z = atoms.map { Int(atomicNumbers[$0]) }

@@ -181,7 +181,7 @@ public struct DistillConfiguration: Codable, Sendable, Hashable {
     /// k, probe directions per structure (0: no curvature labels; each costs 2 teacher calls).
     public var probes: Int = 0
     /// λ_H of the curvature term (mean squared H v error, (eV/Å²)²).
-    public var weight: Double = 100
+    public var weight: Double = 10
     /// Finite-difference step h of the teacher's (and the student's) H v, Å.
     public var step: Double = 0.01
     /// How the student's H v is computed: "finite-difference" or "exact".

@@ -23,15 +23,17 @@ public enum CurvatureMode: String, Sendable, Hashable, Codable, CaseIterable {
 /// mean over probes of the mean squared component error (eV/Å²)², and parts of a batch add up.
 /// Plain squares (no Huber): the teacher's H v is smooth where it is defined.
 public struct CurvatureLoss: Sendable, Hashable, Codable {
-  /// λ_H, multiplies the mean squared H v error ((eV/Å²)²). Amin et al. (2025) use energy 5,
-  /// forces 100, Hessian 200–400 on their normalisation; 0 leaves the term out.
+  /// λ_H, multiplies the mean squared H v error ((eV/Å²)²); 0 leaves the term out. Amin et al.
+  /// (2025) use energy 5, forces 100, Hessian 200–400 on their normalisation; with energy 1 and
+  /// forces 100 on ours, 10 did best of 1, 10 and 100 on EMT Cu and GFN2-xTB ethanol
+  /// (docs/benchmarks.md).
   public var weight: Double
   /// How the student's H v is computed.
   public var mode: CurvatureMode
   /// Step h of the finite-difference mode, Å.
   public var step: Double
 
-  public init(weight: Double = 100, mode: CurvatureMode = .finiteDifference, step: Double = 0.01) {
+  public init(weight: Double = 10, mode: CurvatureMode = .finiteDifference, step: Double = 0.01) {
     self.weight = weight
     self.mode = mode
     self.step = step

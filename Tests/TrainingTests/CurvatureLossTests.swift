@@ -160,6 +160,41 @@ import Testing
   }
 }
 
+/// The training step adds the curvature term to the loss it differentiates, exactly as
+/// `curvatureLossTerm` computes it, and only when the configuration asks for it.
+@Suite struct CurvatureInTrainingTests {
+  @Test func partGradientsAddTheCurvatureTerm() throws {
+    let labelled = CurvatureLossTests.labelled(CurvatureLossTests.structures,
+                                               probes: CurvatureLossTests.probes(CurvatureLossTests.structures, count: 2, seed: 3), seed: 6)
+    let structures = labelled + labelled
+    let data = try TrainingData(structures: structures, splits: nil, source: "test", trainFraction: 0.5, validationFraction: 0.5, seed: 1)
+    var plain = TrainingConfiguration()
+    plain.preset = .tiny
+    plain.precision = .double
+    plain.threads = 1
+    var curved = plain
+    curved.curvature = CurvatureLoss(weight: 2, mode: .exact)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mlff-curvature-\(UUID().uuidString)")
+    let withTerm = try Trainer(configuration: curved, data: data, folder: folder)
+    let without = try Trainer(configuration: plain, data: data, folder: folder)
+    let normalization = LossNormalization(labelled)
+    let (gradientsWith, lossWith) = try withTerm.partGradients(Double.self, labelled, normalization)
+    let (gradientsWithout, lossWithout) = try without.partGradients(Double.self, labelled, normalization)
+    let leaves = zip(withTerm.weights, withTerm.model.weightShapes.flattened).map { Tensor<Double>(shape: $1, scalars: $0).requiringGradient() }
+    let term = try #require(try curvatureLossTerm(withTerm.model, structures: labelled, leaves: leaves,
+                                                  loss: curved.curvature!, probeCount: normalization.curvatureProbeCount))
+    #expect(term.scalar > 0)
+    #expect(abs(lossWith - lossWithout - term.scalar) < 1e-9 * lossWith)
+    let termGradients = gradients(of: term, wrt: leaves)
+    for k in [0, gradientsWith.count / 2, gradientsWith.count - 1] {
+      for i in [0, gradientsWith[k].count - 1] {
+        let expected = gradientsWithout[k][i] + termGradients[k].scalars[i]
+        #expect(abs(gradientsWith[k][i] - expected) < 1e-9 * max(1, abs(expected)))
+      }
+    }
+  }
+}
+
 /// A small deterministic generator for the tests (SplitMix64 with Box–Muller normals).
 struct TestRandom {
   var state: UInt64

@@ -79,7 +79,7 @@ extension MLFF {
     var stressWeight: Double = 1
 
     @Option(name: .customLong("hessian-weight"), help: "Weight λ_H of the curvature term (mean squared error of H v, (eV/Å²)²) for structures with curvature labels (mlff label --hessian-probes); 0 ignores them.")
-    var hessianWeight: Double = 100
+    var hessianWeight: Double = 10
 
     @Option(name: .customLong("curvature-mode"), help: "How the student's H v is computed: finite-difference (of its forces, cheaper) or exact (reverse over reverse).")
     var curvatureMode: CurvatureMode = .finiteDifference
