@@ -91,6 +91,15 @@ public struct LabellingJob {
       throw DistillConfigurationError(
         "\(journal.journalURL.path) holds input frame \(stray), but \(input.path) has only \(total) frames: it belongs to another input. Delete it to start again")
     }
+    if let mismatch = previous.labelled.sorted(by: { $0.key < $1.key }).first(where: {
+      $0.value.hessianLabelCount != (self.curvature?.probes ?? 0) || (self.curvature != nil && $0.value.hessianStep != self.curvature?.step)
+    }) {
+      let found = mismatch.value.hessianLabelCount == 0 ? "no curvature labels"
+        : "\(mismatch.value.hessianLabelCount) Hessian probes at step \(mismatch.value.hessianStep ?? .nan) Å"
+      let asked = self.curvature.map { "\($0.probes) probes at step \($0.step) Å" } ?? "no curvature labels"
+      throw DistillConfigurationError(
+        "\(journal.journalURL.path) holds input frame \(mismatch.key) labelled with \(found), but this run asks for \(asked): continue with the settings it was started with, or start again (mlff label --fresh; mlff distill: a new -o)")
+    }
     if !previous.labelled.isEmpty {
       log("label: resuming: \(previous.labelled.count) of \(total) structures already labelled in \(journal.journalURL.path)")
     }

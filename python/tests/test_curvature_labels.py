@@ -198,3 +198,14 @@ def test_kill_9_during_curvature_labelling_then_resume_gives_the_uninterrupted_d
     for key in ("offsets", "positions", "hessian_probe_count", "hessian_step", "hessian_probes", "hessian_products"):
         assert np.array_equal(data[key], reference[key]), key
     assert not journal.exists()
+
+
+@needs_mlff
+def test_resuming_with_other_curvature_settings_is_refused(tmp_path):
+    make_input(tmp_path / "in.xyz", count=12)
+    first = label(tmp_path / "in.xyz", tmp_path / "data.h5", teacher="faulty_teachers:raising")
+    assert first.returncode == 3, first.stderr  # some failed: the journal stays
+    again = label(tmp_path / "in.xyz", tmp_path / "data.h5", teacher="faulty_teachers:raising",
+                  extra=["--hessian-probes", "2"])
+    assert again.returncode == 1
+    assert "no curvature labels, but this run asks for 2 probes" in again.stderr, again.stderr
