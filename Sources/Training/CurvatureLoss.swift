@@ -25,8 +25,8 @@ public enum CurvatureMode: String, Sendable, Hashable, Codable, CaseIterable {
 public struct CurvatureLoss: Sendable, Hashable, Codable {
   /// λ_H, multiplies the mean squared H v error ((eV/Å²)²); 0 leaves the term out. Amin et al.
   /// (2025) use energy 5, forces 100, Hessian 200–400 on their normalisation; with energy 1 and
-  /// forces 100 on ours, 10 did best of 1, 10 and 100 on EMT Cu and GFN2-xTB ethanol
-  /// (docs/benchmarks.md).
+  /// forces 100 on ours, 10 did best of those tried (1, 10, 100 on EMT Cu; 1, 10 on GFN2-xTB
+  /// ethanol; docs/benchmarks.md).
   public var weight: Double
   /// How the student's H v is computed.
   public var mode: CurvatureMode

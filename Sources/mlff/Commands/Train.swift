@@ -81,7 +81,7 @@ extension MLFF {
     @Option(name: .customLong("hessian-weight"), help: "Weight λ_H of the curvature term (mean squared error of H v, (eV/Å²)²) for structures with curvature labels (mlff label --hessian-probes); 0 ignores them.")
     var hessianWeight: Double = 10
 
-    @Option(name: .customLong("curvature-mode"), help: "How the student's H v is computed: finite-difference (of its forces, cheaper) or exact (reverse over reverse).")
+    @Option(name: .customLong("curvature-mode"), help: "How the student's H v is computed: finite-difference (of its forces at R ± h v) or exact (reverse over reverse).")
     var curvatureMode: CurvatureMode = .finiteDifference
 
     @Option(name: .customLong("curvature-step"), help: "Step h of the student's finite-difference H v, Å.")
