@@ -103,6 +103,7 @@ public struct Structure: Sendable, Hashable {
     s.energy = nil
     s.forces = nil
     s.stress = nil
+    s.hessianProducts = nil
     return s
   }
 

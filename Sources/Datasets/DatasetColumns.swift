@@ -28,6 +28,15 @@ public struct DatasetColumns: Sendable, Hashable {
   public var hasForces: [Bool]
   /// Structure has a stress label, [nStructures].
   public var hasStress: [Bool]
+  /// k_s, the curvature probes of structure s (0: no curvature labels), [nStructures].
+  public var hessianProbeCount: [Int]
+  /// Finite-difference step h of structure s's products, [nStructures], Å; NaN without them.
+  public var hessianStep: [Double]
+  /// Probe directions v_p, [Σ_s k_s·N_s × 3] row-major, dimensionless: structure s's block
+  /// (after those of structures 0..<s) is [k_s, N_s, 3], probe-major.
+  public var hessianProbes: [Double]
+  /// Hessian–vector products H v_p, laid out as `hessianProbes`, eV/Å².
+  public var hessianProducts: [Double]
 
   /// Number of structures.
   public var structureCount: Int { offsets.count - 1 }
@@ -49,6 +58,10 @@ public struct DatasetColumns: Sendable, Hashable {
     hasEnergy = []
     hasForces = []
     hasStress = []
+    hessianProbeCount = []
+    hessianStep = []
+    hessianProbes = []
+    hessianProducts = []
   }
 
   /// The columns of `structures`, in order. Labels that are nil become NaN with a false mask.
@@ -88,10 +101,34 @@ public struct DatasetColumns: Sendable, Hashable {
     }
     for row in [structure.cell.a1, structure.cell.a2, structure.cell.a3] { cell += [row.x, row.y, row.z] }
     pbc += structure.pbc
+    let k = structure.hessianLabelCount
+    hessianProbeCount.append(k)
+    hessianStep.append(k > 0 ? structure.hessianStep ?? .nan : .nan)
+    if k > 0, let probes = structure.hessianProbes, let products = structure.hessianProducts {
+      for block in probes { for v in block { hessianProbes += [v.x, v.y, v.z] } }
+      for block in products { for v in block { hessianProducts += [v.x, v.y, v.z] } }
+    }
+  }
+
+  /// True when any structure has curvature labels.
+  public var hasCurvature: Bool { hessianProbeCount.contains { $0 > 0 } }
+
+  /// Start of each structure's block in `hessianProbes` (in values), [nStructures + 1].
+  public var hessianOffsets: [Int] {
+    var out = [0]
+    out.reserveCapacity(structureCount + 1)
+    for s in 0..<hessianProbeCount.count { out.append(out[s] + 3 * hessianProbeCount[s] * atomCount(of: s)) }
+    return out
   }
 
   /// Structure `s` rebuilt from the columns (labels nil where the masks are false; no info or arrays).
   public func structure(at s: Int) -> Structure {
+    structure(at: s, hessianStart: hessianProbeCount[s] > 0 ? hessianOffsets[s] : 0)
+  }
+
+  /// Structure `s`, whose curvature block starts at `start` in `hessianProbes`
+  /// (`hessianOffsets[s]`, for readers that walk many structures).
+  func structure(at s: Int, hessianStart start: Int) -> Structure {
     precondition(s >= 0 && s < structureCount, "structure index \(s) outside 0..<\(structureCount)")
     let atoms = offsets[s]..<offsets[s + 1]
     let z = atoms.map { Int(atomicNumbers[$0]) }
@@ -101,19 +138,38 @@ public struct DatasetColumns: Sendable, Hashable {
       a1: SIMD3(cell[9 * s], cell[9 * s + 1], cell[9 * s + 2]),
       a2: SIMD3(cell[9 * s + 3], cell[9 * s + 4], cell[9 * s + 5]),
       a3: SIMD3(cell[9 * s + 6], cell[9 * s + 7], cell[9 * s + 8]))
-    return Structure(
+    var structure = Structure(
       atomicNumbers: z, positions: r, cell: c, pbc: Array(pbc[(3 * s)..<(3 * s + 3)]),
       energy: hasEnergy[s] ? energy[s] : nil, forces: f,
       stress: hasStress[s] ? Array(stress[(6 * s)..<(6 * s + 6)]) : nil)
+    if hessianProbeCount[s] > 0 {
+      let n = atoms.count
+      func blocks(_ values: [Double]) -> [[SIMD3<Double>]] {
+        (0..<hessianProbeCount[s]).map { p in
+          (0..<n).map { i in
+            let o = start + 3 * (p * n + i)
+            return SIMD3(values[o], values[o + 1], values[o + 2])
+          }
+        }
+      }
+      structure.hessianProbes = blocks(hessianProbes)
+      structure.hessianProducts = blocks(hessianProducts)
+      if hessianStep[s].isFinite { structure.hessianStep = hessianStep[s] }
+    }
+    return structure
   }
 
   /// All structures, in order.
-  public var structures: [Structure] { (0..<structureCount).map(structure(at:)) }
+  public var structures: [Structure] {
+    let starts = hessianOffsets
+    return (0..<structureCount).map { structure(at: $0, hessianStart: starts[$0]) }
+  }
 
   /// The columns of a subset of structures, in the order given (e.g. one split).
   /// - Parameter indices: structure indices in `0..<structureCount`.
   public func subset(_ indices: [Int]) -> DatasetColumns {
     var out = DatasetColumns()
+    let curvatureOffsets = hessianOffsets
     for s in indices {
       precondition(s >= 0 && s < structureCount, "structure index \(s) outside 0..<\(structureCount)")
       let atoms = offsets[s]..<offsets[s + 1]
@@ -128,6 +184,10 @@ public struct DatasetColumns: Sendable, Hashable {
       out.hasEnergy.append(hasEnergy[s])
       out.hasForces.append(hasForces[s])
       out.hasStress.append(hasStress[s])
+      out.hessianProbeCount.append(hessianProbeCount[s])
+      out.hessianStep.append(hessianStep[s])
+      out.hessianProbes += hessianProbes[curvatureOffsets[s]..<curvatureOffsets[s + 1]]
+      out.hessianProducts += hessianProducts[curvatureOffsets[s]..<curvatureOffsets[s + 1]]
     }
     return out
   }
@@ -146,6 +206,10 @@ public struct DatasetColumns: Sendable, Hashable {
     hasEnergy += other.hasEnergy
     hasForces += other.hasForces
     hasStress += other.hasStress
+    hessianProbeCount += other.hessianProbeCount
+    hessianStep += other.hessianStep
+    hessianProbes += other.hessianProbes
+    hessianProducts += other.hessianProducts
   }
 
   /// Checks the invariants a reader relies on; the error names `file` and the offending dataset.
@@ -169,10 +233,21 @@ public struct DatasetColumns: Sendable, Hashable {
       ("positions", positions.count, 3 * atomCount), ("forces", forces.count, 3 * atomCount),
       ("energy", energy.count, n), ("stress", stress.count, 6 * n), ("cell", cell.count, 9 * n),
       ("pbc", pbc.count, 3 * n), ("has_energy", hasEnergy.count, n), ("has_forces", hasForces.count, n),
-      ("has_stress", hasStress.count, n),
+      ("has_stress", hasStress.count, n), ("hessian_probe_count", hessianProbeCount.count, n),
+      ("hessian_step", hessianStep.count, n),
     ]
     for (name, found, expected) in lengths where found != expected {
       throw bad(name, "holds \(found) values, expected \(expected)")
+    }
+    if let s = hessianProbeCount.firstIndex(where: { $0 < 0 }) {
+      throw bad("hessian_probe_count", "structure \(s) has \(hessianProbeCount[s]) probes")
+    }
+    let curvatureValues = hessianOffsets.last ?? 0
+    for (name, found) in [("hessian_probes", hessianProbes.count), ("hessian_products", hessianProducts.count)] where found != curvatureValues {
+      throw bad(name, "holds \(found) values, expected \(curvatureValues) (3 × Σ_s hessian_probe_count[s] × atoms of s)")
+    }
+    if let k = hessianProducts.firstIndex(where: { !$0.isFinite }) ?? hessianProbes.firstIndex(where: { !$0.isFinite }) {
+      throw bad("hessian_products", "value \(k) of the curvature labels is not finite")
     }
     for s in 0..<n {
       for a in offsets[s]..<offsets[s + 1] {

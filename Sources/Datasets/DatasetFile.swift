@@ -172,6 +172,7 @@ private func readArrays(_ file: HDF5File) throws -> DatasetColumns {
     return columns.forces[(3 * atoms.lowerBound)..<(3 * atoms.upperBound)].allSatisfy { $0.isFinite }
   }
   columns.hasStress = try readMask(file, "has_stress", n) { s in columns.stress[(6 * s)..<(6 * s + 6)].allSatisfy { $0.isFinite } }
+  try readCurvature(file, into: &columns)
   // NaN wherever a mask says "missing", whatever the file held there.
   for s in 0..<n {
     if !columns.hasEnergy[s] { columns.energy[s] = .nan }
@@ -179,6 +180,30 @@ private func readArrays(_ file: HDF5File) throws -> DatasetColumns {
     if !columns.hasForces[s] { for k in (3 * columns.offsets[s])..<(3 * columns.offsets[s + 1]) { columns.forces[k] = .nan } }
   }
   return columns
+}
+
+/// The optional curvature labels: `hessian_probe_count` [n], `hessian_step` [n], and
+/// `hessian_probes`, `hessian_products` [Σ_s k_s·N_s, 3] (absent: no curvature labels).
+private func readCurvature(_ file: HDF5File, into columns: inout DatasetColumns) throws {
+  let n = columns.structureCount
+  guard file.exists("hessian_probe_count") else {
+    columns.hessianProbeCount = [Int](repeating: 0, count: n)
+    columns.hessianStep = [Double](repeating: .nan, count: n)
+    return
+  }
+  let (counts, shape) = try file.read("hessian_probe_count", as: mlff_h5t_native_int64(), zero: Int64(0), allowedClasses: [H5T_INTEGER])
+  try checkShape(file, "hessian_probe_count", shape, [n])
+  columns.hessianProbeCount = counts.map { Int($0) }
+  if let s = columns.hessianProbeCount.firstIndex(where: { $0 < 0 }) {
+    throw file.malformed("dataset 'hessian_probe_count'", "structure \(s) has \(columns.hessianProbeCount[s]) probes")
+  }
+  columns.hessianStep = file.exists("hessian_step") ? try readDoubles(file, "hessian_step", [n]) : [Double](repeating: .nan, count: n)
+  let rows = (0..<n).reduce(0) { $0 + columns.hessianProbeCount[$1] * columns.atomCount(of: $1) }
+  for name in ["hessian_probes", "hessian_products"] where !file.exists(name) {
+    throw file.malformed("dataset '\(name)'", "is missing although 'hessian_probe_count' is there")
+  }
+  columns.hessianProbes = try readDoubles(file, "hessian_probes", [rows, 3])
+  columns.hessianProducts = try readDoubles(file, "hessian_products", [rows, 3])
 }
 
 private func readMask(_ file: HDF5File, _ name: String, _ n: Int, derived: (Int) -> Bool) throws -> [Bool] {
@@ -245,6 +270,13 @@ private func writeArrays(_ columns: DatasetColumns, to file: HDF5File) throws {
   try file.writeFlags("has_energy", columns.hasEnergy, shape: [n])
   try file.writeFlags("has_forces", columns.hasForces, shape: [n])
   try file.writeFlags("has_stress", columns.hasStress, shape: [n])
+  if columns.hasCurvature {
+    let rows = columns.hessianProbes.count / 3
+    try file.write("hessian_probe_count", columns.hessianProbeCount.map { Int64($0) }, shape: [n], fileType: mlff_h5t_std_i64le(), memoryType: mlff_h5t_native_int64())
+    try file.write("hessian_step", columns.hessianStep, shape: [n], fileType: f64, memoryType: double)
+    try file.write("hessian_probes", columns.hessianProbes, shape: [rows, 3], fileType: f64, memoryType: double)
+    try file.write("hessian_products", columns.hessianProducts, shape: [rows, 3], fileType: f64, memoryType: double)
+  }
 }
 
 private func writeSplits(_ splits: DatasetSplits, to file: HDF5File) throws {

@@ -15,7 +15,11 @@ public final class DatasetFileReader {
   /// Opens and reads `url`. - Throws: `DatasetError` as `Dataset.read(_:)`.
   public init(url: URL) throws {
     (columns, metadata, splits) = try Dataset.readColumns(url)
+    hessianStarts = columns.hessianOffsets
   }
+
+  /// Where each structure's curvature block starts (computed once, not per structure).
+  private let hessianStarts: [Int]
 
   /// Number of structures in the file.
   public var count: Int { columns.structureCount }
@@ -24,7 +28,7 @@ public final class DatasetFileReader {
   public func next() throws -> Structure? {
     guard nextIndex < columns.structureCount else { return nil }
     defer { nextIndex += 1 }
-    return columns.structure(at: nextIndex)
+    return columns.structure(at: nextIndex, hessianStart: hessianStarts[nextIndex])
   }
 }
 

@@ -102,6 +102,7 @@ extension DistillRun {
           job.log = log
           job.provenance = ["active_learning_round": String(round)]
           job.quality = configuration.label.quality
+          job.curvature = configuration.hessian.labelling(seed: configuration.seed &+ UInt64(round) &* 7919)
           job.qualityContext = try dataset().structures
           do {
             try job.run(pool: teacher())

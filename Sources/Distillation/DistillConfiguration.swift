@@ -1,10 +1,11 @@
 import Foundation
+import Training
 
 /// Every setting of `mlff distill`, with the defaults a first run should use.
 ///
 /// Read from a TOML file (`--config distill.toml`) whose keys are the snake_case names below,
 /// grouped in tables `[sample]`, `[label]`, `[train]`, `[validate]`, `[speed]` and
-/// `[active_learning]`; command-line options override the file; the resolved whole is saved
+/// `[active_learning]`, `[hessian]`; command-line options override the file; the resolved whole is saved
 /// in the run folder as `distill.toml`. Units: Å, fs, K, eV, seconds.
 public struct DistillConfiguration: Codable, Sendable, Hashable {
   /// Teacher name (`emt`, `chgnet`, `sevennet-0`, …) or `module:function`.
@@ -21,6 +22,7 @@ public struct DistillConfiguration: Codable, Sendable, Hashable {
   public var validate = Validate()
   public var speed = Speed()
   public var activeLearning = ActiveLearning()
+  public var hessian = Hessian()
 
   public init() {}
 
@@ -173,9 +175,43 @@ public struct DistillConfiguration: Codable, Sendable, Hashable {
     public init() {}
   }
 
+  /// Curvature distillation (`[hessian]`): teacher Hessian–vector products for random probes,
+  /// labelled with energies and forces, and a curvature term in the student's loss.
+  public struct Hessian: Codable, Sendable, Hashable {
+    /// k, probe directions per structure (0: no curvature labels; each costs 2 teacher calls).
+    public var probes: Int = 0
+    /// λ_H of the curvature term (mean squared H v error, (eV/Å²)²).
+    public var weight: Double = 10
+    /// Finite-difference step h of the teacher's (and the student's) H v, Å.
+    public var step: Double = 0.01
+    /// How the student's H v is computed: "finite-difference" or "exact".
+    public var mode: String = "finite-difference"
+    public init() {}
+
+    /// The labelling settings, or nil without probes.
+    public func labelling(seed: UInt64) -> CurvatureLabelling? {
+      probes > 0 ? CurvatureLabelling(probes: probes, step: step, seed: seed) : nil
+    }
+
+    /// The loss settings, or nil without probes.
+    public var loss: CurvatureLoss? {
+      probes > 0 && weight > 0 ? CurvatureLoss(weight: weight, mode: CurvatureMode(rawValue: mode) ?? .finiteDifference, step: step) : nil
+    }
+
+    /// What is wrong, or nil.
+    public var problem: String? {
+      if probes < 0 { return "hessian.probes must be ≥ 0, got \(probes)" }
+      if CurvatureMode(rawValue: mode) == nil { return "hessian.mode must be finite-difference or exact, got '\(mode)'" }
+      if !(weight >= 0) { return "hessian.weight must be ≥ 0, got \(weight)" }
+      if !(step > 0 && step <= 0.1) { return "hessian.step must be in (0, 0.1] Å, got \(step)" }
+      return nil
+    }
+  }
+
   enum CodingKeys: String, CodingKey {
     case teacher, structures, python, seed, sample, label, train, validate, speed
     case activeLearning = "active_learning"
+    case hessian
   }
 }
 

@@ -125,6 +125,7 @@ extension DistillConfiguration {
     if label.workers < 1 { return "label.workers must be at least 1, got \(label.workers)" }
     if !(label.timeout > 0) { return "label.timeout must be positive seconds, got \(label.timeout)" }
     if let problem = label.quality.problem { return "label.quality.\(problem)" }
+    if let problem = hessian.problem { return problem }
     if PaiNNPreset(rawValue: train.preset) == nil {
       return "train.preset must be one of \(PaiNNPreset.allCases.map(\.rawValue).joined(separator: ", ")), got '\(train.preset)'"
     }

@@ -98,6 +98,10 @@ extension DistillRun {
       let elements = metrics.elementTable
       if !elements.rows.isEmpty { page.table(header: elements.header, rows: elements.rows, caption: "Force errors by element, test split") }
     }
+    if let curvature = try? JSONDecoder().decode(CurvatureErrors.self, from: Data(contentsOf: paths.curvatureMetrics)) {
+      page.table(header: ["curvature H v (eV/Å²)", "value"], rows: curvature.tableRows,
+                 caption: "Student against teacher Hessian–vector products for \(curvature.probes) random probes of \(curvature.structures) test structures; the student's H v by central differences of its forces with the labels' step")
+    }
     figureRow(&page, [("parity_energy.svg", "Energy per atom"), ("parity_forces.svg", "Force components"),
                       ("parity_stress.svg", "Stress components"), ("force_errors.svg", "Force errors")]
       .map { (paths.evaluation.appendingPathComponent($0.0), $0.1) })

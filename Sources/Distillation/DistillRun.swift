@@ -228,6 +228,7 @@ public final class DistillRun {
     c.batchSize = t.batchSize
     c.learningRate = t.learningRate
     c.loss.weights = LossWeights(energy: t.energyWeight, forces: t.forceWeight, stress: t.stressWeight)
+    c.curvature = configuration.hessian.loss
     c.threads = t.threads
     c.trainFraction = t.trainFraction
     c.validationFraction = t.validationFraction
@@ -260,6 +261,8 @@ public struct DistillPaths: Sendable {
   public var evaluation: URL { folder.appendingPathComponent("eval") }
   /// Test-split errors of the final student (`EvaluationSummary`: eV units; meV in its JSON).
   public var evaluationMetrics: URL { folder.appendingPathComponent("eval/metrics.json") }
+  /// Curvature errors on the test split (only with curvature labels).
+  public var curvatureMetrics: URL { folder.appendingPathComponent("eval/curvature.json") }
   /// Test-split errors of the same student with random weights.
   public var untrainedMetrics: URL { folder.appendingPathComponent("eval/untrained_metrics.json") }
   /// Validation MD runs, one folder each.

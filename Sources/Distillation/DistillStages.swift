@@ -55,6 +55,7 @@ extension DistillRun {
                                  test: 1 - t.trainFraction - t.validationFraction), configuration.seed)
     job.provenance = ["distill_run": folder.path]
     job.quality = configuration.label.quality
+    job.curvature = configuration.hessian.labelling(seed: configuration.seed)
     job.showsProgress = verbose
     job.log = log
     let outcome = try job.run(pool: teacher())
@@ -117,6 +118,14 @@ extension DistillRun {
     let evaluation = try Evaluation(potential: PaiNNPotential(model: trained, precision: .double), structures: test)
     _ = try writeEvaluationReport(evaluation, to: paths.evaluation, title: "Student against \(configuration.teacher) on the test split")
     try writeAtomically(evaluation.summary.json(), to: paths.evaluationMetrics)
+    // Curvature: the student's H v (central differences of its forces) against the teacher's.
+    if let curvature = try CurvatureErrors(potential: PaiNNPotential(model: trained, precision: .double), structures: test) {
+      try writeAtomically(curvature.json(), to: paths.curvatureMetrics)
+      if verbose {
+        log(String(format: "test split curvature: H v RMSE %.4f eV/Å² (teacher RMS %.4f), relative error %.1f %%",
+                   curvature.rmse, curvature.teacherRMS, 100 * curvature.relativeError))
+      }
+    }
 
     var untrained = PaiNNModel.random(trained.configuration, elements: trained.elements, seed: configuration.seed &+ 99)
     untrained.referenceEnergies = trained.referenceEnergies

@@ -36,6 +36,9 @@ public struct LabellingJob {
   public var splits: (fractions: SplitFractions, seed: UInt64)?
   /// Extra provenance stored in the dataset.
   public var provenance: [String: String] = [:]
+  /// Curvature labels (Hessian–vector products for random probes) besides energy and forces;
+  /// nil: none.
+  public var curvature: CurvatureLabelling?
   /// The label quality checks every label passes before it enters the dataset.
   public var quality = LabelQualityCriteria()
   /// Labels already accepted that this job's labels will join (active learning adds to an
@@ -114,6 +117,15 @@ public struct LabellingJob {
       throw DistillConfigurationError(
         "\(journal.journalURL.path) holds input frame \(stray), which is not in shard \(shard) of \(input.path): it belongs to another shard or input. Give each shard its own -o, or delete the journal to start again")
     }
+    if let mismatch = previous.labelled.sorted(by: { $0.key < $1.key }).first(where: {
+      $0.value.hessianLabelCount != (self.curvature?.probes ?? 0) || (self.curvature != nil && $0.value.hessianStep != self.curvature?.step)
+    }) {
+      let found = mismatch.value.hessianLabelCount == 0 ? "no curvature labels"
+        : "\(mismatch.value.hessianLabelCount) Hessian probes at step \(mismatch.value.hessianStep ?? .nan) Å"
+      let asked = self.curvature.map { "\($0.probes) probes at step \($0.step) Å" } ?? "no curvature labels"
+      throw DistillConfigurationError(
+        "\(journal.journalURL.path) holds input frame \(mismatch.key) labelled with \(found), but this run asks for \(asked): continue with the settings it was started with, or start again (mlff label --fresh; mlff distill: a new -o)")
+    }
     if !previous.labelled.isEmpty {
       log("label: resuming: \(previous.labelled.count) of \(total) structures already labelled in \(journal.journalURL.path)")
     }
@@ -149,7 +161,10 @@ public struct LabellingJob {
 
     var skip = Set(previous.labelled.keys)
     if let selected { skip.formUnion((0..<inputTotal).filter { !selected.contains($0) }) }
-    let source = try InputFrames(url: input, skip: skip)
+    let curvature = self.curvature
+    let source = try InputFrames(url: input, skip: skip) { index, structure in
+      curvature.map { $0.prepare(structure, index: index) } ?? structure
+    }
     let labellingStart = Date()
     pool.label(next: { source.next() }, properties: properties) { index, outcome in
       let structure = source.structure(index)
@@ -244,6 +259,14 @@ public struct LabellingJob {
       labelled.energy = results.energy
       labelled.forces = results.forces
       labelled.stress = results.stress
+      if structure.hessianProbes != nil {
+        labelled.hessianProducts = results.hessianProducts
+        if let products = results.hessianProducts,
+           products.contains(where: { $0.contains { !($0.x.isFinite && $0.y.isFinite && $0.z.isFinite) } }) {
+          reason = "the teacher's Hessian–vector products are not finite (a force call at a displaced position failed?)"
+          break
+        }
+      }
       // A NaN or infinity cannot be written to (or read back from) the journal: it fails here,
       // before the journal, and is tried again on a rerun.
       if let rejection = judgeLabel(measureLabel(labelled), structure: labelled, criteria: .finiteOnly) {
@@ -349,9 +372,13 @@ private final class InputFrames: @unchecked Sendable {
     var error: Error?
   }
 
-  init(url: URL, skip: Set<Int>) throws {
+  /// Applied to each frame before it is handed out (curvature probes).
+  private let prepare: @Sendable (Int, Structure) -> Structure
+
+  init(url: URL, skip: Set<Int>, prepare: @escaping @Sendable (Int, Structure) -> Structure = { $1 }) throws {
     cursor = Locked(Cursor(reader: try ExtXYZReader(url: url)))
     self.skip = skip
+    self.prepare = prepare
   }
 
   /// The error that ended reading early, if any.
@@ -367,8 +394,9 @@ private final class InputFrames: @unchecked Sendable {
         let index = cursor.position
         cursor.position += 1
         if skip.contains(index) { continue }
-        cursor.inFlight[index] = structure
-        return (index, structure)
+        let prepared = prepare(index, structure)
+        cursor.inFlight[index] = prepared
+        return (index, prepared)
       }
     }
   }

@@ -80,6 +80,9 @@ public struct PaiNNPrediction<Scalar: TensorScalar> {
   public var stress: Tensor<Scalar>?
   /// Per-atom energies σ·e_i + μ_{Z_i}, [nAtoms], eV.
   public var atomEnergies: Tensor<Scalar>
+  /// The position leaf R [nAtoms, 3] (Å) that `forces` were differentiated against; with
+  /// `createGraph` a Hessian–vector product is `gradients(of: (forces · v).sum(), wrt: [positions])`.
+  public var positions: Tensor<Scalar>? = nil
 }
 
 extension PaiNNTrainable {
@@ -126,6 +129,7 @@ extension PaiNNTrainable {
     let energies = scatterAdd(atomEnergies, into: nS, at: graph.structureIndex)
 
     var prediction = PaiNNPrediction<Scalar>(energies: energies, forces: nil, stress: nil, atomEnergies: atomEnergies)
+    prediction.positions = positions
     guard wantForces || wantStress else { return prediction }
     let wrt = wantStress ? [positions, strain] : [positions]
     let g = gradients(of: energies.sum(), wrt: wrt, createGraph: createGraph)

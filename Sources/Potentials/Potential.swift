@@ -31,6 +31,9 @@ public struct Results: Sendable, Hashable {
   /// Per-atom energies, [nAtoms], eV, summing to `energy`; nil when not requested or when the
   /// potential does not decompose its energy.
   public var atomicEnergies: [Double]?
+  /// Hessian–vector products H v_p, [k][nAtoms], eV/Å², for the probe directions the request
+  /// carried (`Structure.hessianProbes`); nil when none were asked for. Only teachers give them.
+  public var hessianProducts: [[SIMD3<Double>]]? = nil
 
   public init(
     energy: Double, forces: [SIMD3<Double>]? = nil, stress: [Double]? = nil, atomicEnergies: [Double]? = nil

@@ -23,11 +23,18 @@ enum TeacherFrames {
   static let energyBit: UInt32 = 1
   static let forcesBit: UInt32 = 2
   static let stressBit: UInt32 = 4
+  /// Hessian–vector products for the probes the request carries.
+  static let curvatureBit: UInt32 = 8
+  /// The finite-difference step (Å) used when a structure with probes records none.
+  static let defaultHessianStep = 0.01
 
   /// A whole request frame (header and payload) for one structure.
   /// - Parameters:
   ///   - structure: atomic numbers, positions (Å), cell rows (Å), pbc.
   ///   - properties: wanted quantities (energy is always computed).
+  ///
+  /// A structure carrying probe directions (`Structure.hessianProbes`) also asks for their
+  /// Hessian–vector products, with its `hessianStep` (Å, default 0.01).
   static func request(_ structure: Structure, _ properties: PropertySet) -> [UInt8] {
     let n = structure.count
     var payload: [UInt8] = []
@@ -35,6 +42,8 @@ enum TeacherFrames {
     var wanted = energyBit
     if properties.contains(.forces) { wanted |= forcesBit }
     if properties.contains(.stress) { wanted |= stressBit }
+    let probes = structure.hessianProbes
+    if probes != nil { wanted |= curvatureBit }
     append(UInt32(n), to: &payload)
     append(wanted, to: &payload)
     for d in 0..<3 { payload.append(structure.pbc[d] ? 1 : 0) }
@@ -45,6 +54,13 @@ enum TeacherFrames {
     for z in structure.atomicNumbers { append(UInt32(bitPattern: Int32(z)), to: &payload) }
     for r in structure.positions {
       for d in 0..<3 { append(r[d], to: &payload) }
+    }
+    if let probes {
+      append(UInt32(probes.count), to: &payload)
+      append(structure.hessianStep ?? defaultHessianStep, to: &payload)
+      for probe in probes {
+        for v in probe { for d in 0..<3 { append(v[d], to: &payload) } }
+      }
     }
     return header(.request, length: payload.count) + payload
   }
@@ -72,8 +88,11 @@ enum TeacherFrames {
   }
 
   /// Decodes a result payload for a structure of `nAtoms` atoms.
-  /// - Returns: energy (eV), forces ([nAtoms], eV/Å) and stress ([6] Voigt, eV/Å³) when present.
-  static func decodeResult(_ payload: [UInt8], nAtoms: Int) throws(FrameError) -> Results {
+  /// - Parameter probeCount: k, the probes of the request (0: none), whose products the
+  ///   result must then carry.
+  /// - Returns: energy (eV), forces ([nAtoms], eV/Å), stress ([6] Voigt, eV/Å³) and
+  ///   Hessian–vector products ([k][nAtoms], eV/Å²) when present.
+  static func decodeResult(_ payload: [UInt8], nAtoms: Int, probeCount: Int = 0) throws(FrameError) -> Results {
     guard payload.count >= 16 else { throw FrameError("a result of \(payload.count) bytes is too short") }
     let n = Int(readUInt32(payload, at: 0))
     guard n == nAtoms else { throw FrameError("a result for \(n) atoms answered a request for \(nAtoms)") }
@@ -81,6 +100,10 @@ enum TeacherFrames {
     var expected = 16
     if present & forcesBit != 0 { expected += 24 * n }
     if present & stressBit != 0 { expected += 48 }
+    if present & curvatureBit != 0 { expected += 24 * n * probeCount }
+    if probeCount > 0 && present & curvatureBit == 0 {
+      throw FrameError("the request carried \(probeCount) probe directions but the result has no Hessian–vector products (an older mlff_teacher?)")
+    }
     guard payload.count == expected else {
       throw FrameError("a result of \(payload.count) bytes where \(expected) were expected")
     }
@@ -99,8 +122,18 @@ enum TeacherFrames {
     var stress: [Double]? = nil
     if present & stressBit != 0 {
       stress = (0..<6).map { readDouble(payload, at: offset + 8 * $0) }
+      offset += 48
     }
-    return Results(energy: energy, forces: forces, stress: stress)
+    var results = Results(energy: energy, forces: forces, stress: stress)
+    if present & curvatureBit != 0 {
+      results.hessianProducts = (0..<probeCount).map { _ in
+        (0..<n).map { _ in
+          defer { offset += 24 }
+          return SIMD3(readDouble(payload, at: offset), readDouble(payload, at: offset + 8), readDouble(payload, at: offset + 16))
+        }
+      }
+    }
+    return results
   }
 
   /// Decodes the hello frame's JSON.

@@ -267,7 +267,9 @@ public final class TeacherPool: Potential, Sendable {
       case .success(let w): worker = w
       case .failure(let error): return .failure(error)
       }
-      switch worker.evaluate(structure, properties, timeout: configuration.timeout) {
+      // A curvature request makes 2k more force calls than a plain one.
+      let calls = 1 + 2 * (structure.hessianProbes?.count ?? 0)
+      switch worker.evaluate(structure, properties, timeout: configuration.timeout * Double(calls)) {
       case .results(let results):
         return .success(results)
       case .teacherRaised(let message):

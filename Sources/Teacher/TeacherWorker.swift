@@ -90,7 +90,7 @@ final class TeacherWorker: Sendable {
       let (kind, length) = try TeacherFrames.parseHeader(header)
       let payload = try process.read(length, before: deadline)
       switch kind {
-      case .result: return .results(try TeacherFrames.decodeResult(payload, nAtoms: structure.count))
+      case .result: return .results(try TeacherFrames.decodeResult(payload, nAtoms: structure.count, probeCount: structure.hessianProbes?.count ?? 0))
       case .error: return .teacherRaised(String(decoding: payload, as: UTF8.self))
       default: return .brokenStream("a frame of kind \(kind) where a result was expected")
       }

@@ -169,11 +169,14 @@ public struct LossNormalization: Sendable, Hashable {
   public var forceComponentCount: Int
   /// Stress components with a label (6 per structure).
   public var stressComponentCount: Int
+  /// (structure, probe) pairs with curvature labels (`curvatureProbeCount`), P of `CurvatureLoss`.
+  public var curvatureProbeCount: Int = 0
 
   /// The counts of `structures`.
   public init(_ structures: [Structure]) {
     energyCount = structures.filter { $0.energy != nil }.count
     forceComponentCount = structures.reduce(0) { $0 + ($1.forces == nil ? 0 : 3 * $1.count) }
     stressComponentCount = structures.reduce(0) { $0 + ($1.stress == nil ? 0 : 6) }
+    curvatureProbeCount = Training.curvatureProbeCount(structures)
   }
 }

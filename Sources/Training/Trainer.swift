@@ -222,8 +222,14 @@ public final class Trainer {
     let (out, leaves) = try studentForward(model, structures: part, parameters: values, forces: wantForces, stress: wantStress, graph: graph)
     let value = loss(energies: out.energies, forces: out.forces, stress: out.stress,
                      targets: LossTargets(part), normalization: normalization)
-    let g = gradients(of: value.total, wrt: leaves)
-    return (g.map { $0.scalars.map { Double($0) } }, Double(value.total.scalar))
+    var total = value.total
+    if let curvature = configuration.curvature,
+       let term = try curvatureLossTerm(model, structures: part, leaves: leaves, loss: curvature,
+                                        probeCount: normalization.curvatureProbeCount) {
+      total = total + term
+    }
+    let g = gradients(of: total, wrt: leaves)
+    return (g.map { $0.scalars.map { Double($0) } }, Double(total.scalar))
   }
 
   /// Validation loss and errors of `values` (EMA weights) on the validation split, using the

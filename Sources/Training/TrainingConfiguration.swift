@@ -53,6 +53,9 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
   public var validationFraction: Double = 0.1
   /// Arithmetic of the network during training.
   public var precision: PaiNNPrecision = .float
+  /// The curvature term (teacher Hessian–vector products in the data); nil: none. It only acts
+  /// on structures with curvature labels.
+  public var curvature: CurvatureLoss?
 
   /// The keys of a checkpoint's `configuration` entry, fixed here so that the file does not
   /// follow Swift property names (they are the names the format has always had).
@@ -83,6 +86,7 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
     case trainFraction = "trainFraction"
     case validationFraction = "validationFraction"
     case precision = "precisionName"
+    case curvature = "curvature"
   }
 
   public init() {}
@@ -108,6 +112,7 @@ public struct TrainingConfiguration: Sendable, Hashable, Codable {
       return "loss weights must be ≥ 0, got energy \(w.energy), forces \(w.forces), stress \(w.stress)"
     }
     if w.energy == 0 && w.forces == 0 && w.stress == 0 { return "all loss weights are zero: nothing to train on" }
+    if let p = curvature?.problem { return p }
     if !(emaDecay >= 0 && emaDecay < 1) { return "--ema must be in [0, 1), got \(emaDecay)" }
     if !(trainFraction > 0 && validationFraction > 0 && trainFraction + validationFraction <= 1) {
       return "split fractions must be positive and sum to at most 1, got train \(trainFraction), validation \(validationFraction)"

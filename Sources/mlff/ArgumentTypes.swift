@@ -200,3 +200,7 @@ extension LabelShard: ExpressibleByArgument {
     self = shard
   }
 }
+
+extension CurvatureMode: ExpressibleByArgument {
+  public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}

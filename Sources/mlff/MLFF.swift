@@ -17,7 +17,7 @@ struct MLFF: ParsableCommand {
     subcommands: [
       Distill.self,
       Sample.self, Label.self, Merge.self, Train.self, Eval.self, MD.self,
-      Model.self, Predict.self, Serve.self,
+      Model.self, Predict.self, Serve.self, Frequencies.self,
       Info.self, Check.self, Convert.self,
       Bench.self,
     ])

@@ -7,7 +7,7 @@ import Testing
   static let commands: [[String]] = [
     [], ["distill"], ["sample"], ["label"], ["merge"], ["train"], ["eval"], ["md"], ["model"], ["model", "new"],
     ["model", "info"], ["predict"], ["info"], ["convert"], ["bench"], ["bench", "painn"], ["bench", "md"],
-    ["bench", "neighbors"], ["bench", "tensor"], ["bench", "label"], ["serve"],
+    ["bench", "neighbors"], ["bench", "tensor"], ["bench", "label"], ["serve"], ["frequencies"],
   ]
 
   /// Every line fits in 80 columns, and no paragraph line is followed by a line whose first word

@@ -24,6 +24,7 @@ ERROR = 5
 ENERGY = 1
 FORCES = 2
 STRESS = 4
+CURVATURE = 8
 
 _HEADER = struct.Struct("<4sB3xQ")
 _REQUEST_HEAD = struct.Struct("<II3Bx")
@@ -88,7 +89,7 @@ def decode_request(payload: bytes):
         raise ProtocolError(f"request payload of {len(payload)} bytes is too short")
     n, wanted, p0, p1, p2 = _REQUEST_HEAD.unpack_from(payload, 0)
     expected = _REQUEST_HEAD.size + 72 + 4 * n + 24 * n
-    if len(payload) != expected:
+    if len(payload) != expected and not (wanted & CURVATURE and len(payload) > expected):
         raise ProtocolError(f"request for {n} atoms has {len(payload)} bytes, expected {expected}")
     offset = _REQUEST_HEAD.size
     cell = np.frombuffer(payload, "<f8", 9, offset).reshape(3, 3).astype(np.float64)
@@ -99,8 +100,26 @@ def decode_request(payload: bytes):
     return numbers, positions, cell, [bool(p0), bool(p1), bool(p2)], wanted
 
 
-def encode_result(n: int, energy: float, forces=None, stress=None) -> bytes:
-    """The result payload: energy eV, forces [n, 3] eV/Å, stress [6] eV/Å³ (Voigt)."""
+def decode_curvature_request(payload: bytes):
+    """The probes of a request with the CURVATURE bit: (probes [k, n, 3], step h in Å)."""
+    n, wanted = _REQUEST_HEAD.unpack_from(payload, 0)[:2]
+    offset = _REQUEST_HEAD.size + 72 + 4 * n + 24 * n
+    if len(payload) < offset + 12:
+        raise ProtocolError(f"a curvature request of {len(payload)} bytes has no probe header")
+    (k,) = struct.unpack_from("<I", payload, offset)
+    (step,) = struct.unpack_from("<d", payload, offset + 4)
+    expected = offset + 12 + 24 * k * n
+    if len(payload) != expected:
+        raise ProtocolError(f"a curvature request for {n} atoms and {k} probes has {len(payload)} bytes, expected {expected}")
+    if k < 1 or not step > 0:
+        raise ProtocolError(f"a curvature request needs k >= 1 probes and a step h > 0 (got k = {k}, h = {step})")
+    probes = np.frombuffer(payload, "<f8", 3 * k * n, offset + 12).reshape(k, n, 3).astype(np.float64)
+    return probes, step
+
+
+def encode_result(n: int, energy: float, forces=None, stress=None, products=None) -> bytes:
+    """The result payload: energy eV, forces [n, 3] eV/Å, stress [6] eV/Å³ (Voigt), and the
+    Hessian-vector products [k, n, 3] eV/Å² of a curvature request."""
     present = ENERGY
     parts = []
     if forces is not None:
@@ -115,14 +134,27 @@ def encode_result(n: int, energy: float, forces=None, stress=None) -> bytes:
             raise ValueError(f"the calculator returned stress of shape {stress.shape}, expected (6,)")
         present |= STRESS
         parts.append(stress.tobytes())
+    if products is not None:
+        products = np.ascontiguousarray(products, dtype="<f8")
+        if products.ndim != 3 or products.shape[1:] != (n, 3):
+            raise ValueError(f"Hessian-vector products of shape {products.shape}, expected (k, {n}, 3)")
+        present |= CURVATURE
+        parts.append(products.tobytes())
     return _RESULT_HEAD.pack(n, present) + struct.pack("<d", float(energy)) + b"".join(parts)
 
 
-def encode_request(numbers, positions, cell, pbc, wanted: int) -> bytes:
-    """The request payload (used by Python clients and tests)."""
+def encode_request(numbers, positions, cell, pbc, wanted: int, probes=None, step: float = 0.01) -> bytes:
+    """The request payload (used by Python clients and tests); ``probes`` [k, n, 3] with the
+    step h (Å) ask for Hessian-vector products."""
     numbers = np.asarray(numbers, dtype="<i4")
     n = len(numbers)
-    return (_REQUEST_HEAD.pack(n, wanted, *(int(bool(p)) for p in pbc))
-            + np.ascontiguousarray(cell, dtype="<f8").tobytes()
-            + numbers.tobytes()
-            + np.ascontiguousarray(positions, dtype="<f8").reshape(n, 3).tobytes())
+    if probes is not None:
+        wanted |= CURVATURE
+    payload = (_REQUEST_HEAD.pack(n, wanted, *(int(bool(p)) for p in pbc))
+               + np.ascontiguousarray(cell, dtype="<f8").tobytes()
+               + numbers.tobytes()
+               + np.ascontiguousarray(positions, dtype="<f8").reshape(n, 3).tobytes())
+    if probes is not None:
+        probes = np.ascontiguousarray(probes, dtype="<f8").reshape(-1, n, 3)
+        payload += struct.pack("<Id", len(probes), float(step)) + probes.tobytes()
+    return payload

@@ -14,6 +14,8 @@ import threading
 import time
 import traceback
 
+import numpy as np
+
 from . import protocol
 
 #: The file descriptor that carries protocol frames to the parent (set by ``main``). Test
@@ -56,8 +58,40 @@ def _set_threads(threads: int | None) -> None:
         sys.modules["torch"].set_num_threads(threads)
 
 
-def compute(calc, numbers, positions, cell, pbc, wanted: int) -> bytes:
-    """Evaluates one structure with ``calc`` and returns the result payload."""
+def hessian_vector_products(calc, atoms, probes, step: float):
+    """H v_p for each probe v_p [n, 3] by central differences of the calculator's forces:
+
+        H v ≈ −(F(R + h v) − F(R − h v)) / (2h),   error O(h² ‖∂³E‖) + O(δF / h)
+
+    (two force calls per probe), for any ASE calculator. ``atoms`` is left at R.
+
+    Why h = 0.01 Å by default: the truncation error is h²/6 · ∂³E/∂v³ (≈ 10 eV/Å³ for bonded
+    atoms, so ≈ 2e-4 eV/Å² at h = 0.01 Å) and the noise error is δF/h, with δF the teacher's force
+    noise: ~1e-6 eV/Å for a float32 network, ~1e-5 eV/Å for an SCF converged to 1e-6 Eh. Their sum
+    is smallest near h = (3 δF / ∂³E)^(1/3) ≈ 0.007–0.015 Å; a smaller h only amplifies noise, a
+    larger one leaves the harmonic region (an interatomic 0.01 Å is 0.4 % of a Cu–Cu bond).
+    Returns [k, n, 3] in eV/Å².
+    """
+    base = atoms.get_positions()
+    products = np.empty_like(probes)
+    try:
+        for p, v in enumerate(probes):
+            calc.reset()
+            atoms.set_positions(base + step * v)
+            plus = atoms.get_forces()
+            calc.reset()
+            atoms.set_positions(base - step * v)
+            minus = atoms.get_forces()
+            products[p] = -(plus - minus) / (2.0 * step)
+    finally:
+        calc.reset()
+        atoms.set_positions(base)
+    return products
+
+
+def compute(calc, numbers, positions, cell, pbc, wanted: int, curvature=None) -> bytes:
+    """Evaluates one structure with ``calc`` and returns the result payload; ``curvature``
+    (probes [k, n, 3], step h in Å) adds the Hessian-vector products."""
     from ase import Atoms
 
     atoms = Atoms(numbers=numbers, positions=positions, cell=cell, pbc=pbc)
@@ -68,7 +102,12 @@ def compute(calc, numbers, positions, cell, pbc, wanted: int) -> bytes:
     stress = None
     if wanted & protocol.STRESS and all(pbc):
         stress = atoms.get_stress(voigt=True)
-    return protocol.encode_result(len(numbers), energy, forces, stress)
+    products = None
+    if curvature is not None:
+        forces = None if forces is None else np.array(forces)
+        stress = None if stress is None else np.array(stress)
+        products = hessian_vector_products(calc, atoms, *curvature)
+    return protocol.encode_result(len(numbers), energy, forces, stress, products)
 
 
 def serve(model: str, device: str | None, threads: int | None) -> int:
@@ -110,7 +149,8 @@ def serve(model: str, device: str | None, threads: int | None) -> int:
             return 4
         numbers, positions, cell, pbc, wanted = protocol.decode_request(payload)
         try:
-            reply = (protocol.RESULT, compute(loaded.calculator, numbers, positions, cell, pbc, wanted))
+            curvature = protocol.decode_curvature_request(payload) if wanted & protocol.CURVATURE else None
+            reply = (protocol.RESULT, compute(loaded.calculator, numbers, positions, cell, pbc, wanted, curvature))
         except Exception as error:  # noqa: BLE001 - the calculator's failure goes back as a reply
             traceback.print_exc()
             reply = (protocol.ERROR, f"{type(error).__name__}: {error}".encode())

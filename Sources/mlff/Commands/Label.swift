@@ -54,6 +54,15 @@ extension MLFF {
     @Flag(name: .customLong("overwrite"), help: .hidden)
     var overwriteAlias = false
 
+    @Option(help: ArgumentHelp("Also label the curvature: K random probe directions per structure and the teacher's Hessian–vector products H v by central differences of its forces (2K more teacher calls per structure).", valueName: "K"))
+    var hessianProbes: Int?
+
+    @Option(help: ArgumentHelp("Finite-difference step h of the Hessian–vector products, Å.", valueName: "h"))
+    var hessianStep: Double = 0.01
+
+    @Option(help: ArgumentHelp("Seed of the probe directions.", valueName: "n"))
+    var hessianSeed: UInt64 = 0
+
     @OptionGroup(title: "Label quality checks")
     var quality: LabelQualityOptions
 
@@ -63,6 +72,15 @@ extension MLFF {
       guard teacherOptions.teacher != nil else {
         throw ValidationError("say which teacher labels the structures: --teacher emt, chgnet, sevennet-0, orb-v2, mace-mp-0, mace-off, gfn2-xtb, gfn1-xtb or module:function")
       }
+      if let problem = curvature?.problem { throw ValidationError("\(problem) (--hessian-probes, --hessian-step)") }
+      if !properties.values.contains(.forces), hessianProbes != nil {
+        throw ValidationError("--hessian-probes needs forces among --properties (the curvature is made from them)")
+      }
+    }
+
+    /// The curvature labelling asked for, or nil.
+    var curvature: CurvatureLabelling? {
+      hessianProbes.map { CurvatureLabelling(probes: $0, step: hessianStep, seed: hessianSeed) }
     }
 
     var propertySet: PropertySet {
@@ -103,7 +121,13 @@ extension MLFF {
       var job = LabellingJob(input: inputURL, output: outputURL)
       job.properties = propertySet
       job.quality = quality.criteria
+      job.curvature = curvature
       job.provenance = ["properties": properties.defaultValueDescription]
+      if let curvature {
+        job.provenance["hessian_probes"] = String(curvature.probes)
+        job.provenance["hessian_step_A"] = String(curvature.step)
+        job.provenance["hessian_seed"] = String(curvature.seed)
+      }
       job.showsProgress = progress.showsProgress
       job.shard = shard
       let outcome: LabellingJob.Outcome

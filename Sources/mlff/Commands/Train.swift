@@ -81,6 +81,15 @@ extension MLFF {
     @Option(name: .customLong("stress-weight"), help: "Weight of the stress term (0 ignores stress).")
     var stressWeight: Double = 1
 
+    @Option(name: .customLong("hessian-weight"), help: "Weight λ_H of the curvature term (mean squared error of H v, (eV/Å²)²) for structures with curvature labels (mlff label --hessian-probes); 0 ignores them.")
+    var hessianWeight: Double = 10
+
+    @Option(name: .customLong("curvature-mode"), help: "How the student's H v is computed: finite-difference (of its forces at R ± h v) or exact (reverse over reverse).")
+    var curvatureMode: CurvatureMode = .finiteDifference
+
+    @Option(name: .customLong("curvature-step"), help: "Step h of the student's finite-difference H v, Å.")
+    var curvatureStep: Double = 0.01
+
     @Option(name: .customLong("weight-decay"), help: "AdamW decoupled weight decay.")
     var weightDecay: Double = 0.01
 
@@ -161,6 +170,7 @@ extension MLFF {
       c.precision = arithmetic.precision
       c.trainFraction = split.values[0]
       c.validationFraction = split.values.count > 1 ? split.values[1] : 0
+      if hessianWeight != 0 { c.curvature = CurvatureLoss(weight: hessianWeight, mode: curvatureMode, step: curvatureStep) }
       return c
     }
 
@@ -219,6 +229,12 @@ extension MLFF {
       }
       if let t = outcome.test {
         print(String(format: "test: force MAE %.2f meV/Å, energy MAE %.2f meV/atom (%d structures)", 1000 * (t.forceMAE ?? Double.nan), 1000 * (t.energyMAE ?? Double.nan), t.structures))
+      }
+      let testStructures = trainingData.test.map { trainingData.structures[$0] }
+      if let curvature = try CurvatureErrors(
+        potential: PaiNNPotential(model: outcome.bestModel, precision: trainer.configuration.precision), structures: testStructures) {
+        try writeAtomically(try curvature.json(), to: folder.url.appendingPathComponent("test_curvature.json"))
+        print(String(format: "test: curvature H v RMSE %.4f eV/Å², relative error %.1f %% (%d probes)", curvature.rmse, 100 * curvature.relativeError, curvature.probes))
       }
       print("model: \(RunFolder(URL(fileURLWithPath: output)).model.path)")
     }
