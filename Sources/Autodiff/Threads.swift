@@ -45,6 +45,34 @@ public enum TensorThreads {
     #endif
   }
 
+  // Invariant: `_singleThreadedCallers` and `_savedBLASThreads` are only touched under the lock.
+  private static let _blasLock = NSLock()
+  nonisolated(unsafe) private static var _singleThreadedCallers = 0
+  nonisolated(unsafe) private static var _savedBLASThreads = 1
+
+  /// Runs `body` with BLAS on one thread, for callers that spread their own work over threads.
+  ///
+  /// BLAS's thread count is one process-wide setting, so concurrent callers share it: the
+  /// first caller in saves it and sets 1, the last one out puts it back. A caller that saved
+  /// and restored on its own would switch BLAS back to several threads while another was
+  /// still inside, and the two would then see different kernels (and different roundoff).
+  public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+    _blasLock.lock()
+    if _singleThreadedCallers == 0 {
+      _savedBLASThreads = blasThreads
+      if _savedBLASThreads != 1 { setBLASThreads(1) }
+    }
+    _singleThreadedCallers += 1
+    _blasLock.unlock()
+    defer {
+      _blasLock.lock()
+      _singleThreadedCallers -= 1
+      if _singleThreadedCallers == 0, _savedBLASThreads != 1 { setBLASThreads(_savedBLASThreads) }
+      _blasLock.unlock()
+    }
+    return try body()
+  }
+
   /// The number of threads BLAS uses for matrix products (1 where it cannot be queried).
   public static var blasThreads: Int {
     #if canImport(Accelerate)

@@ -129,6 +129,10 @@ public struct DistillConfiguration: Codable, Sendable, Hashable {
     public var inUseSnapshots: Int = 8
     /// Repeat periodic seeds n₁×n₂×n₃ for the MD cell.
     public var supercell: [Int] = [1, 1, 1]
+    /// Verlet skin of the student's neighbour list in the stability and drift runs, Å: the list
+    /// is built with r_c + skin and rebuilt only when an atom has moved more than skin/2 (0: a
+    /// new list every step). The forces are those of a list rebuilt every step.
+    public var skin: Double = 1.0
     public init() {}
 
     /// The stability runs' temperatures, K: `temperatures`, or the default of the kind of
@@ -235,7 +239,7 @@ extension DistillConfiguration.Train {
 
 extension DistillConfiguration.Validate {
   enum CodingKeys: String, CodingKey {
-    case temperatures, steps, timestep, supercell
+    case temperatures, steps, timestep, supercell, skin
     case lengthPs = "length_ps", nveSteps = "nve_steps", maxBondDeviation = "max_bond_deviation"
     case teacherSteps = "teacher_steps", traceInterval = "trace_interval", inUseSnapshots = "in_use_snapshots"
   }

@@ -136,6 +136,7 @@ extension DistillConfiguration {
     if validate.temperatures.contains(where: { !($0 > 0) }) { return "validate.temperatures must be positive kelvin, got \(validate.temperatures)" }
     if !(validate.lengthPs > 0) && validate.steps <= 0 { return "validate.length_ps must be positive picoseconds (or give validate.steps), got \(validate.lengthPs)" }
     if validate.steps < 0 { return "validate.steps must be ≥ 0 (0: use length_ps), got \(validate.steps)" }
+    if !(validate.skin >= 0 && validate.skin <= 5) { return "validate.skin must be in [0, 5] Å (0: a new neighbour list every step), got \(validate.skin)" }
     if validate.traceInterval < 1 { return "validate.trace_interval must be at least 1 step, got \(validate.traceInterval)" }
     if validate.inUseSnapshots < 0 { return "validate.in_use_snapshots must be ≥ 0, got \(validate.inUseSnapshots)" }
     if activeLearning.rounds < 0 { return "active_learning.rounds must be ≥ 0" }

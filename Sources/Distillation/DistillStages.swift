@@ -152,7 +152,7 @@ extension DistillRun {
     let v = configuration.validate
     let start = try validationStart()
     let molecule = !start.isPeriodic
-    let student = try student()
+    let student = try student().with(skin: v.skin)
     let geometry = molecule ? try BondGeometry(reference: start.unlabelled) : nil
     var runs: [ValidationRun] = []
     var comparisons: [MolecularComparison] = []

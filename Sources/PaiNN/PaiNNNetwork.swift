@@ -65,9 +65,11 @@ final class PaiNNNetwork<T: TensorScalar>: Sendable {
   /// numbers do not depend on `threads`.
   func evaluate(_ graph: PaiNNGraph, gradients: Bool, workspace ws: PaiNNWorkspace<T>? = nil, threads: Int = 1) -> PaiNNEvaluation {
     let ws = ws ?? makeWorkspace()
-    let blasThreads = TensorThreads.blasThreads
-    if blasThreads != 1 { TensorThreads.setBLASThreads(1) }
-    defer { if blasThreads != 1 { TensorThreads.setBLASThreads(blasThreads) } }
+    return TensorThreads.withSingleThreadedBLAS { evaluate(graph, gradients: gradients, ws, threads: threads) }
+  }
+
+  /// `evaluate`, with BLAS already on one thread.
+  private func evaluate(_ graph: PaiNNGraph, gradients: Bool, _ ws: PaiNNWorkspace<T>, threads: Int) -> PaiNNEvaluation {
     let n = graph.atomCount, f = configuration.featureCount
     EdgeGeometry.prepare(graph, basis: basis, workspace: ws, threads: threads)
     ws.keepFilters(gradients)
