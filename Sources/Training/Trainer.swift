@@ -247,22 +247,22 @@ public final class Trainer {
   ///   `--resume`); the checkpoint is written as after any epoch.
   @discardableResult
   public func run(stopAfterEpochs: Int? = nil) throws -> TrainingOutcome {
+    // The parts of a batch run on their own threads, so each uses one BLAS thread inside. BLAS's
+    // count is process-wide and shared with concurrent student evaluations, so it is held at 1
+    // through the section they share rather than set and put back here.
+    guard configuration.threads > 1 else { return try runSession(stopAfterEpochs: stopAfterEpochs) }
+    return try TensorThreads.withSingleThreadedBLAS { try runSession(stopAfterEpochs: stopAfterEpochs) }
+  }
+
+  private func runSession(stopAfterEpochs: Int?) throws -> TrainingOutcome {
     let c = configuration
     try FileManager.default.createDirectory(at: folder.url, withIntermediateDirectories: true)
     try writeConfiguration()
-    // The parts of a batch run on their own threads, so each uses one thread inside; both
-    // process-wide settings are put back afterwards (evaluation, MD and the speed benchmark
-    // that follow in the same process must not inherit single-threaded BLAS).
+    // Elementwise ops run on one thread inside the parts; put back afterwards (evaluation, MD
+    // and the speed benchmark that follow in the same process must not inherit it).
     let previousElementwiseThreads = TensorThreads.elementwiseThreads
-    let previousBLASThreads = TensorThreads.blasThreads
-    if c.threads > 1 {
-      TensorThreads.elementwiseThreads = 1
-      TensorThreads.setBLASThreads(1)
-    }
-    defer {
-      TensorThreads.elementwiseThreads = previousElementwiseThreads
-      TensorThreads.setBLASThreads(previousBLASThreads)
-    }
+    if c.threads > 1 { TensorThreads.elementwiseThreads = 1 }
+    defer { TensorThreads.elementwiseThreads = previousElementwiseThreads }
     let sessionStart = Date()
     let startElapsed = state.elapsed
     var sessionEpochs = 0
