@@ -101,6 +101,13 @@ import Testing
     #expect(duration.status == 64 && duration.stderr.contains("--max-time") && duration.stderr.contains("90s, 20m"), "\(duration.stderr)")
   }
 
+  @Test func aThreeFractionSplitMustSumToOne() throws {
+    let folder = try cliTemporaryFolder()
+    let labels = try labelledFrames(in: folder)
+    let result = try runMLFF(["train", labels.path, "-o", folder.appendingPathComponent("run").path, "--split", "0.05,0.05,0.02"])
+    #expect(result.status == 64 && result.stderr.contains("sums to 0.12") && result.stderr.contains("(0.9 here)"), "\(result.stderr)")
+  }
+
   @Test func trainTakesAnAtomBudgetPerBatch() throws {
     let folder = try cliTemporaryFolder()
     let labels = try labelledFrames(in: folder)  // 16 structures of 8 atoms

@@ -141,6 +141,11 @@ extension MLFF {
       guard fractions.count == 2 || fractions.count == 3, fractions.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
         throw ValidationError("--split '\(split.defaultValueDescription)' must be two or three fractions such as 0.8,0.1,0.1")
       }
+      // The test split is what train and validation leave; a third fraction must say the same.
+      if fractions.count == 3, abs(fractions.reduce(0, +) - 1) > 1e-6 {
+        let rest = 1 - fractions[0] - fractions[1]
+        throw ValidationError("--split '\(split.defaultValueDescription)' sums to \(fractions.reduce(0, +).formatted(.number.precision(.significantDigits(1...6)))): the test split is what train and validation leave (\(rest.formatted(.number.precision(.significantDigits(1...6)))) here), so give two fractions or three that sum to 1")
+      }
       if fresh && resumeAlias { throw ValidationError("--fresh starts over and --resume continues; give one of them") }
       if resumeAlias && !hasRun {
         throw ValidationError("--resume: \(output) holds no checkpoint_last.safetensors to continue from; start without --resume")
