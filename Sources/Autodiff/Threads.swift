@@ -40,8 +40,17 @@ public enum TensorThreads {
     return "Accelerate"
     #else
     let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"
-    let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
-    return "\(config) (kernels: \(core))"
+    return "\(config) (kernels: \(blasCoreName))"
+    #endif
+  }
+
+  /// The name of the processor kernels OpenBLAS chose ("Haswell", "SkylakeX", "Prescott", …);
+  /// "Accelerate" on Apple platforms.
+  public static var blasCoreName: String {
+    #if canImport(Accelerate)
+    return "Accelerate"
+    #else
+    return openblas_get_corename().map { String(cString: $0) } ?? "unknown"
     #endif
   }
 

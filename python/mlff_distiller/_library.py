@@ -127,6 +127,57 @@ def _declare(lib):
 _library = None
 
 
+def preferred_blas_core(flags):
+    """The OpenBLAS kernels ``mlff`` runs on a CPU with these /proc/cpuinfo flags.
+
+    "SkylakeX" with the AVX-512 subsets those kernels use, "Haswell" with AVX2 and FMA, else
+    None (OpenBLAS's own choice). The same rule as the ``mlff`` executable's
+    (Sources/mlff/BLASKernels.swift), so that the library in this process and ``mlff`` run the
+    same kernels and compute the same numbers.
+    """
+    if {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return None
+
+
+def _blas_core_for_loading():
+    """The OPENBLAS_CORETYPE to set while libmlff (and with it OpenBLAS) loads, or None.
+
+    OpenBLAS reads OPENBLAS_CORETYPE once, when it loads, and releases older than the CPU fall
+    back to old kernels (Debian 12's 0.3.21 runs SSE3 kernels on some current Xeons). Nothing
+    is set when the user chose (OPENBLAS_CORETYPE or MLFF_NO_BLAS_REEXEC in the environment),
+    off x86-64 Linux, or when this process has loaded OpenBLAS already (it would not read it).
+    """
+    if not sys.platform.startswith("linux") or "OPENBLAS_CORETYPE" in os.environ or "MLFF_NO_BLAS_REEXEC" in os.environ:
+        return None
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags_line = next((line for line in cpuinfo if line.startswith("flags")), None)
+        with open("/proc/self/maps") as maps:
+            if any("libopenblas" in line for line in maps):
+                return None
+    except OSError:
+        return None
+    if flags_line is None:
+        return None
+    return preferred_blas_core(set(flags_line.split(":", 1)[-1].split()))
+
+
+def _load(path):
+    """ctypes.CDLL(path) with the BLAS kernels of ``_blas_core_for_loading`` (the environment is
+    restored afterwards)."""
+    core = _blas_core_for_loading()
+    if core is None:
+        return ctypes.CDLL(str(path))
+    os.environ["OPENBLAS_CORETYPE"] = core
+    try:
+        return ctypes.CDLL(str(path))
+    finally:
+        del os.environ["OPENBLAS_CORETYPE"]
+
+
 def library():
     """The loaded libmlff (loaded once per process).
 
@@ -142,7 +193,7 @@ def library():
             tried.append(f"{path} (absent)")
             continue
         try:
-            lib = ctypes.CDLL(str(path))
+            lib = _load(path)
         except OSError as error:
             tried.append(f"{path} ({error})")
             continue

@@ -79,6 +79,26 @@ def test_equals_mlff_predict(model, tmp_path, precision):
         assert np.ptp(energies) > 0
 
 
+def test_library_runs_the_blas_kernels_mlff_runs(library):
+    """OpenBLAS in this process runs the kernels `mlff` re-executes itself with, so the two agree
+    to the bit (test_equals_mlff_predict); on a CPU OpenBLAS does not know it would otherwise run
+    its oldest (SSE3) kernels here."""
+    import ctypes
+    from mlff_distiller._library import preferred_blas_core
+
+    if "OPENBLAS_CORETYPE" in os.environ or "MLFF_NO_BLAS_REEXEC" in os.environ or not sys.platform.startswith("linux"):
+        pytest.skip("the environment chose the BLAS kernels")
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = set(next(line for line in cpuinfo if line.startswith("flags")).split(":", 1)[1].split())
+    wanted = preferred_blas_core(flags)
+    if wanted is None:
+        pytest.skip("no AVX2: OpenBLAS's own choice stands")
+    blas = ctypes.CDLL("libopenblas.so.0")
+    blas.openblas_get_corename.restype = ctypes.c_char_p
+    assert blas.openblas_get_corename().decode().lower() == wanted.lower()
+    assert "OPENBLAS_CORETYPE" not in os.environ  # set only while the library loaded
+
+
 def test_molecule_stress_is_not_implemented(model):
     from ase.calculators.calculator import PropertyNotImplementedError
 
