@@ -33,16 +33,29 @@ final class PaiNNNetwork<T: TensorScalar>: Sendable {
   init(_ model: PaiNNModel) {
     configuration = model.configuration
     basis = model.configuration.basis
-    let w = model.weights.map { WeightBuffer<T>($0) }
+    let w = model.weights.zip(model.weightShapes) { WeightBuffer<T>($0, shape: $1) }
     let f = configuration.featureCount
     embedding = w.embedding
+    let filterRows = WeightBuffer<T>(Self.filterRows(model.weights.filter))
     interactions = w.interactions.enumerated().map { l, block in
-      InteractionBlock(weights: block, filter: w.filter, layer: l, featureCount: f)
+      InteractionBlock(weights: block, filter: w.filter, layer: l, featureCount: f, filterRows: filterRows)
     }
     mixings = w.mixings.map { MixingBlock(weights: $0, featureCount: f, normEpsilon: T(model.configuration.normEpsilon)) }
     readout = Readout(
       weights: w.readout, featureCount: f, hiddenCount: configuration.readoutHiddenCount,
       energyScale: model.energyScale, referenceEnergies: model.referenceEnergies)
+  }
+
+  /// The filter network [L·3F, n_rbf] with its bias [L·3F] as one matrix [n_rbf + 1, L·3F]:
+  /// row k < n_rbf is column k of W_f, the last row is b_f (see `InteractionBlock.filterRows`).
+  static func filterRows(_ filter: Linear<[Double]>) -> [Double] {
+    let bias = filter.bias!, outputs = bias.count, nR = filter.weight.count / outputs
+    var rows = [Double](repeating: 0, count: (nR + 1) * outputs)
+    for c in 0..<outputs {
+      for k in 0..<nR { rows[k * outputs + c] = filter.weight[c * nR + k] }
+      rows[nR * outputs + c] = bias[c]
+    }
+    return rows
   }
 
   /// A workspace for this network's sizes (empty until the first evaluation prepares it).

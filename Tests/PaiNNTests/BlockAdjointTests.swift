@@ -45,11 +45,11 @@ import Testing
   }
 
   /// Values of `width` per CSR edge of the workspace, in the graph's edge order.
-  func graphOrder(_ buffer: ScratchBuffer<Double>, width: Int, _ ws: PaiNNWorkspace<Double>) -> [Double] {
+  func graphOrder(_ buffer: ScratchBuffer<Double>, width: Int, stride: Int? = nil, _ ws: PaiNNWorkspace<Double>) -> [Double] {
     var out = [Double](repeating: 0, count: ws.edgeCount * width)
     for p in 0..<ws.edgeCount {
       let e = Int(ws.edgeSource[p])
-      for k in 0..<width { out[e * width + k] = buffer[p * width + k] }
+      for k in 0..<width { out[e * width + k] = buffer[p * (stride ?? width) + k] }
     }
     return out
   }
@@ -67,7 +67,7 @@ import Testing
 
   /// Edge tensors whose φ, f_cut and û are leaves holding the fused geometry's values.
   func edgeLeaves(_ ws: PaiNNWorkspace<Double>) -> (phi: Tensor<Double>, fcut: Tensor<Double>, units: Tensor<Double>) {
-    (tensor(graphOrder(ws.basis, width: ws.basisCount, ws), [ws.edgeCount, ws.basisCount]),
+    (tensor(graphOrder(ws.basis, width: ws.basisCount, stride: ws.basisStride, ws), [ws.edgeCount, ws.basisCount]),
      tensor(graphOrder(ws.cutoffValues, width: 1, ws), [ws.edgeCount, 1]),
      tensor(graphOrder(ws.units, width: 3, ws), [ws.edgeCount, 3]))
   }
@@ -194,7 +194,7 @@ import Testing
     let positions = tensor(graph.positions.flatMap { [$0.x, $0.y, $0.z] }, [graph.atomCount, 3])
     let strain = tensor(Array(repeating: 0, count: 9 * graph.structureCount), [graph.structureCount, 3, 3])
     let t = EdgeTensors(graph, positions: positions, strain: strain, basis: basis)
-    expectClose(graphOrder(ws.basis, width: nR, ws), t.basis.scalars, "φ", tolerance: 1e-13)
+    expectClose(graphOrder(ws.basis, width: nR, stride: ws.basisStride, ws), t.basis.scalars, "φ", tolerance: 1e-13)
     expectClose(graphOrder(ws.cutoffValues, width: 1, ws), t.cutoffValues.scalars, "f_cut", tolerance: 1e-13)
     expectClose(graphOrder(ws.units, width: 3, ws), t.units.scalars, "û", tolerance: 1e-13)
     set(ws.distanceGradients, gd0)

@@ -86,11 +86,12 @@ enum EdgeGeometry {
                   distances[p] = T(d)
                   for c in 0..<3 { units[3 * p + c] = T(r[c] / d) }
                   radial.values(at: d, into: phi, derivatives: dphi)
-                  let row = basis + p * nR, drow = basisDerivatives + p * nR
+                  let row = basis + p * (nR + 1), drow = basisDerivatives + p * nR
                   for k in 0..<nR {
                     row[k] = T(phi[k])
                     drow[k] = T(dphi[k])
                   }
+                  row[nR] = 1
                   let fc = cosineCutoff(d, cutoff: cutoff)
                   cutoffValues[p] = T(fc.value)
                   cutoffDerivatives[p] = T(fc.derivative)

@@ -9,15 +9,34 @@ final class WeightBuffer<T: TensorScalar>: @unchecked Sendable {
   /// Number of scalars.
   let count: Int
   private let storage: UnsafeMutablePointer<T>
+  /// The transpose of a matrix, [columns, rows], kept beside it (see `dense`).
+  private let transposeStorage: UnsafeMutablePointer<T>?
 
-  /// - Parameter values: row-major, converted to `T`.
-  init(_ values: [Double]) {
+  /// - Parameters:
+  ///   - values: row-major, converted to `T`.
+  ///   - shape: the tensor's shape; a matrix ([rows, columns]) keeps its transpose too.
+  init(_ values: [Double], shape: [Int]? = nil) {
     count = values.count
     storage = .allocate(capacity: max(count, 1))
     for k in 0..<count { (storage + k).initialize(to: T(values[k])) }
+    if let shape, shape.count == 2, shape[0] * shape[1] == count {
+      let t = UnsafeMutablePointer<T>.allocate(capacity: max(count, 1))
+      for r in 0..<shape[0] {
+        for c in 0..<shape[1] { (t + c * shape[0] + r).initialize(to: storage[r * shape[1] + c]) }
+      }
+      transposeStorage = t
+    } else {
+      transposeStorage = nil
+    }
   }
 
-  deinit { storage.deallocate() }
+  deinit {
+    storage.deallocate()
+    transposeStorage?.deallocate()
+  }
+
+  /// The transpose, [columns, rows], when this buffer was made with a matrix's shape.
+  var transposed: UnsafePointer<T>? { transposeStorage.map { UnsafePointer($0) } }
 
   /// The first scalar.
   var pointer: UnsafePointer<T> { UnsafePointer(storage) }
@@ -66,6 +85,11 @@ final class ScratchBuffer<T: Numeric> {
 
 /// `y[m, out] = x[m, in]·Wᵀ + b`: a `Linear` layer (W stored [out, in]) on m rows. The bias is
 /// written first and the product added to it (β = 1), which spares BLAS its pass over C.
+///
+/// With the transpose of W at hand the product is x·(Wᵀ), both operands plain: OpenBLAS's
+/// AVX-512 kernels then multiply small matrices in place, where for a transposed operand with
+/// an output of more than 1,200 entries they first copy (pack) both, which took as long as the
+/// product itself on the 32-row chunks of the fused network.
 @inline(__always)
 func dense<T: TensorScalar>(
   _ x: UnsafePointer<T>, rows m: Int, _ layer: Linear<WeightBuffer<T>>,
@@ -75,9 +99,16 @@ func dense<T: TensorScalar>(
   if let b = layer.bias {
     for r in 0..<m { (y + r * outCount).update(from: b.pointer, count: outCount) }
   }
-  T._gemm(
-    transposeA: false, transposeB: true, m: m, n: outCount, k: inCount,
-    x, lda: inCount, layer.weight.pointer, ldb: inCount, beta: layer.bias == nil ? 0 : 1, y, ldc: outCount)
+  let beta: T = layer.bias == nil ? 0 : 1
+  if let wt = layer.weight.transposed {
+    T._gemm(
+      transposeA: false, transposeB: false, m: m, n: outCount, k: inCount,
+      x, lda: inCount, wt, ldb: outCount, beta: beta, y, ldc: outCount)
+  } else {
+    T._gemm(
+      transposeA: false, transposeB: true, m: m, n: outCount, k: inCount,
+      x, lda: inCount, layer.weight.pointer, ldb: inCount, beta: beta, y, ldc: outCount)
+  }
 }
 
 /// `gx[m, in] (+)= gy[m, out]·W`: the input gradient of a `Linear` layer, added to `gx` when

@@ -15,11 +15,18 @@ import Autodiff
 /// instead of E·3F (a 100,000-atom cell fits in a few GB).
 final class PaiNNWorkspace<T: TensorScalar> {
   let featureCount: Int, layerCount: Int, basisCount: Int, hiddenCount: Int
-  /// Edges per tile of the edge kernels.
-  let tileEdges = 256
+  /// Edges per tile of the edge kernels: 256, or fewer when the tile's filter product
+  /// [tile, n_rbf + 1] × [n_rbf + 1, 3F] would exceed 10⁶ multiply-adds, the largest product
+  /// OpenBLAS's AVX-512 kernels compute in place (beyond it they pack both operands first).
+  let tileEdges: Int
   /// The most memory the raw filters of every layer may take to be kept from the forward pass
-  /// for the adjoint instead of computed again, bytes.
-  static var storedFilterBudget: Int { 256 << 20 }
+  /// for the adjoint instead of computed again, bytes. Small: on a 1,372-atom cell computing
+  /// them again was as fast as streaming 130 MB of kept filters through memory, and 240 MB
+  /// lighter.
+  static var storedFilterBudget: Int { 16 << 20 }
+  /// Scalars per row of `basis`: φ_0 … φ_{n_rbf−1} and a constant 1, the input that multiplies
+  /// the filter network's bias (so the filter product adds it, with nothing copied first).
+  var basisStride: Int { basisCount + 1 }
   /// Atoms per chunk of parallel work. Fixed, so that the work of a chunk (and so every
   /// rounding) does not depend on the number of threads.
   static var chunkAtoms: Int { 32 }
@@ -37,6 +44,8 @@ final class PaiNNWorkspace<T: TensorScalar> {
     self.featureCount = featureCount
     self.layerCount = layerCount
     self.basisCount = basisCount
+    let filterMultiplyAdds = 3 * featureCount * (basisCount + 1)
+    tileEdges = max(16, min(256, (1_000_000 / max(filterMultiplyAdds, 1)) / 8 * 8))
     self.hiddenCount = hiddenCount
   }
 
@@ -81,7 +90,7 @@ final class PaiNNWorkspace<T: TensorScalar> {
       centers = ScratchBuffer(c); neighbors = ScratchBuffer(c); edgeSource = ScratchBuffer(c)
       vectors = UnsafeMutableBufferPointer.allocate(capacity: c)
       distances = ScratchBuffer(c); units = ScratchBuffer(3 * c)
-      basis = ScratchBuffer(c * nR); basisDerivatives = ScratchBuffer(c * nR)
+      basis = ScratchBuffer(c * (nR + 1)); basisDerivatives = ScratchBuffer(c * nR)
       cutoffValues = ScratchBuffer(c); cutoffDerivatives = ScratchBuffer(c)
       distanceGradients = ScratchBuffer(c); unitGradients = ScratchBuffer(3 * c)
       listedWithinCutoff = ScratchBuffer(c)
@@ -152,7 +161,8 @@ final class PaiNNWorkspace<T: TensorScalar> {
   var centers = ScratchBuffer<Int32>(0), neighbors = ScratchBuffer<Int32>(0), edgeSource = ScratchBuffer<Int32>(0)
   /// r_e, [E], Å.
   var vectors = UnsafeMutableBufferPointer<SIMD3<Double>>.allocate(capacity: 0)
-  /// d_e [E], û_e [E, 3], φ(d_e) and φ'(d_e) [E, n_rbf], f_cut and f'_cut [E].
+  /// d_e [E], û_e [E, 3], (φ(d_e), 1) [E, n_rbf + 1] (`basisStride`), φ'(d_e) [E, n_rbf],
+  /// f_cut and f'_cut [E].
   var distances = ScratchBuffer<T>(0), units = ScratchBuffer<T>(0)
   var basis = ScratchBuffer<T>(0), basisDerivatives = ScratchBuffer<T>(0)
   var cutoffValues = ScratchBuffer<T>(0), cutoffDerivatives = ScratchBuffer<T>(0)
