@@ -37,6 +37,8 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
   /// b_f as its last row (`PaiNNNetwork.filterRows`); block l uses columns 3F·l ..< 3F·(l + 1).
   /// nil: the product runs on `filter` as stored, onto the bias copied first.
   var filterRows: WeightBuffer<T>? = nil
+  /// The message loops to run (tests compare them); nil: `MessageKernel.fastest`.
+  var kernel: MessageKernel? = nil
   /// W_e before the cutoff factor, `W_f,l φ_e + b_f,l`, of the CSR edges `edges` into `out`
   /// [edges.count, 3F]: one BLAS call per tile of edges, (φ_e, 1)·(W_f,lᵀ; b_f,l) with both
   /// operands plain (see `dense`) and the bias riding on the basis row's constant 1.

@@ -117,11 +117,29 @@ func addMessageAdjoint<T: TensorScalar>(
   return (gu0, gu1, gu2, gfc)
 }
 
+/// Which loops compute the messages and their adjoints.
+enum MessageKernel: Sendable {
+  /// The SIMD8 Swift loops above (Double, or F not a multiple of 8, or no AVX2).
+  case portable
+  /// painn_kernels.h, 8 lanes (Float, F a multiple of 8, a processor with AVX2 and FMA).
+  case avx2
+  /// painn_kernels.h, 16 lanes (Float, F a multiple of 16, a processor with AVX-512).
+  case avx512
+
+  /// The widest kernel this processor runs for Float features of width `featureCount`.
+  static func fastest(featureCount f: Int) -> MessageKernel {
+    if f % 16 == 0 && processorHasAVX512 { return .avx512 }
+    if f % 8 == 0 && processorHasAVX2 { return .avx2 }
+    return .portable
+  }
+}
+
 #if canImport(CBLAS)
-/// Whether the Float message loops run as the AVX2 + FMA kernels of painn_kernels.h.
-let messageKernelsUseAVX2 = mlff_has_avx2_fma() != 0
+let processorHasAVX2 = mlff_has_avx2_fma() != 0
+let processorHasAVX512 = mlff_has_avx512() != 0
 #else
-let messageKernelsUseAVX2 = false
+let processorHasAVX2 = false
+let processorHasAVX512 = false
 #endif
 
 /// `p` as a Float pointer; only where T is Float.
@@ -130,9 +148,12 @@ let messageKernelsUseAVX2 = false
 }
 
 extension InteractionBlock {
-  /// Whether this block's message loops take the AVX2 kernels (Float, F a multiple of 8, a
-  /// processor with AVX2 and FMA).
-  var usesVectorKernels: Bool { T.self == Float.self && featureCount % 8 == 0 && messageKernelsUseAVX2 }
+  /// The loops this block's messages take: `kernel` when set, else the widest vector kernel
+  /// the processor has, in Float.
+  var messageKernel: MessageKernel {
+    if let kernel { return kernel }
+    return T.self == Float.self ? MessageKernel.fastest(featureCount: featureCount) : .portable
+  }
 
   /// The messages of the CSR edges `edges` into their centers (see `addMessage`), `raw` their
   /// raw filters.
@@ -144,11 +165,18 @@ extension InteractionBlock {
   ) {
     let f = featureCount, f3 = 3 * f, t0 = edges.lowerBound
     #if canImport(CBLAS)
-    if usesVectorKernels {
+    switch messageKernel {
+    case .avx512:
+      mlff_painn_messages_avx512(
+        f, edges.count, centers + t0, neighbors + t0, floats(tile), floats(cutoffs + t0), floats(units + 3 * t0),
+        floats(x), floats(muIn), floats(q), floats(mu))
+      return
+    case .avx2:
       mlff_painn_messages_avx2(
         f, edges.count, centers + t0, neighbors + t0, floats(tile), floats(cutoffs + t0), floats(units + 3 * t0),
         floats(x), floats(muIn), floats(q), floats(mu))
       return
+    case .portable: break
     }
     #endif
     for e in edges {
@@ -172,12 +200,20 @@ extension InteractionBlock {
   ) {
     let f = featureCount, f3 = 3 * f, t0 = edges.lowerBound
     #if canImport(CBLAS)
-    if usesVectorKernels {
+    switch messageKernel {
+    case .avx512:
+      mlff_painn_message_adjoints_avx512(
+        f, edges.count, centers + t0, neighbors + t0, floats(raw), floats(cutoffs + t0),
+        floats(cutoffDerivatives + t0), floats(units + 3 * t0), floats(x), floats(muIn), floats(gq), floats(gmu),
+        floats(gx), floats(gmuNext), floats(gw), floats(gunit + 3 * t0), floats(gd + t0))
+      return
+    case .avx2:
       mlff_painn_message_adjoints_avx2(
         f, edges.count, centers + t0, neighbors + t0, floats(raw), floats(cutoffs + t0),
         floats(cutoffDerivatives + t0), floats(units + 3 * t0), floats(x), floats(muIn), floats(gq), floats(gmu),
         floats(gx), floats(gmuNext), floats(gw), floats(gunit + 3 * t0), floats(gd + t0))
       return
+    case .portable: break
     }
     #endif
     for e in edges {
