@@ -83,7 +83,7 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
       dense(q + r0 * f, rows: m, weights.hidden, into: a1 + r0 * f, outCount: f, inCount: f)
-      for k in (r0 * f)..<((r0 + m) * f) { h[k] = silu(a1[k]) }
+      T._unary(.silu, a1 + r0 * f, h + r0 * f, m * f)
       dense(h + r0 * f, rows: m, weights.output, into: x + r0 * f3, outCount: f3, inCount: f)
       (muIn + r0 * f3).update(from: mu + r0 * f3, count: m * f3)
     }
@@ -161,7 +161,10 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
       }
       // The context MLP of the chunk's atoms, whose g_x is now complete.
       denseBackward(gx + r0 * f3, rows: m, weights.output, into: gh + r0 * f, outCount: f3, inCount: f, accumulate: false)
-      for k in (r0 * f)..<((r0 + m) * f) { gh[k] *= siluDerivative(a1[k]) }
+      // g_h ⊙ silu'(W₁ q + b₁), the derivative written to this worker's filter tile (done with).
+      let derivative = ws.tileFilters[worker].pointer
+      T._unary(.siluDerivative, a1 + r0 * f, derivative, m * f)
+      T._binary(.multiply, gh + r0 * f, 1, derivative, 1, gh + r0 * f, m * f)
       (gqNext + r0 * f).update(from: gq + r0 * f, count: m * f)
       denseBackward(gh + r0 * f, rows: m, weights.hidden, into: gqNext + r0 * f, outCount: f, inCount: f, accumulate: true)
     }

@@ -41,29 +41,48 @@ struct MixingBlock<T: TensorScalar>: Sendable {
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
       dense(mu + r0 * f3, rows: 3 * m, weights.channelMix, into: vu + r0 * 6 * f, outCount: 2 * f, inCount: f)
+      let epsv = SIMD8<T>(repeating: eps)
       for i in atoms {
         let channels = vu + i * 6 * f
-        for k in 0..<f {
-          var vv: T = 0, vw: T = 0
-          for c in 0..<3 {
-            let v = channels[c * 2 * f + k], u = channels[c * 2 * f + f + k]
-            vv += v * v
-            vw += v * u
-          }
-          vnorm[i * f + k] = (vv + eps).squareRoot()
-          s[i * f + k] = vw
-          ctx[i * 2 * f + k] = q[i * f + k]
-          ctx[i * 2 * f + f + k] = vnorm[i * f + k]
+        let v0 = channels, u0 = channels + f, v1 = channels + 2 * f, u1 = channels + 3 * f
+        let v2 = channels + 4 * f, u2 = channels + 5 * f
+        let norms = vnorm + i * f, products = s + i * f, qi = q + i * f, ctxi = ctx + i * 2 * f
+        var k = 0
+        while k + 8 <= f {
+          let a0 = load8(v0 + k), a1 = load8(v1 + k), a2 = load8(v2 + k)
+          let vv = a0 * a0 + a1 * a1 + a2 * a2
+          let norm = (vv + epsv).squareRoot()
+          store8(norm, norms + k)
+          store8(a0 * load8(u0 + k) + a1 * load8(u1 + k) + a2 * load8(u2 + k), products + k)
+          store8(load8(qi + k), ctxi + k)
+          store8(norm, ctxi + f + k)
+          k += 8
+        }
+        while k < f {
+          let vv = v0[k] * v0[k] + v1[k] * v1[k] + v2[k] * v2[k]
+          norms[k] = (vv + eps).squareRoot()
+          products[k] = v0[k] * u0[k] + v1[k] * u1[k] + v2[k] * u2[k]
+          ctxi[k] = qi[k]
+          ctxi[f + k] = norms[k]
+          k += 1
         }
       }
       dense(ctx + r0 * 2 * f, rows: m, weights.hidden, into: a3 + r0 * f, outCount: f, inCount: 2 * f)
-      for k in (r0 * f)..<((r0 + m) * f) { h[k] = silu(a3[k]) }
+      T._unary(.silu, a3 + r0 * f, h + r0 * f, m * f)
       dense(h + r0 * f, rows: m, weights.output, into: y + r0 * f3, outCount: f3, inCount: f)
       for i in atoms {
-        let yi = y + i * f3, channels = vu + i * 6 * f
-        for k in 0..<f {
-          q[i * f + k] += yi[k] + yi[2 * f + k] * s[i * f + k]
-          for c in 0..<3 { mu[i * 3 * f + c * f + k] += yi[f + k] * channels[c * 2 * f + f + k] }
+        let yi = y + i * f3, channels = vu + i * 6 * f, qi = q + i * f, mui = mu + i * f3, si = s + i * f
+        var k = 0
+        while k + 8 <= f {
+          store8(load8(qi + k) + (load8(yi + k) + load8(yi + 2 * f + k) * load8(si + k)), qi + k)
+          let b = load8(yi + f + k)
+          for c in 0..<3 { store8(load8(mui + c * f + k) + b * load8(channels + c * 2 * f + f + k), mui + c * f + k) }
+          k += 8
+        }
+        while k < f {
+          qi[k] += yi[k] + yi[2 * f + k] * si[k]
+          for c in 0..<3 { mui[c * f + k] += yi[f + k] * channels[c * 2 * f + f + k] }
+          k += 1
         }
       }
     }
@@ -79,37 +98,68 @@ struct MixingBlock<T: TensorScalar>: Sendable {
     let gy = ws.contextGradients.pointer, gh = ws.atomFeatureGradients.pointer
     let gctx = ws.mixingInputGradients.pointer, gvu = ws.channelGradients.pointer
     let gq = ws.gq.pointer, gmu = ws.gmu.pointer
-    parallelChunks(count: ws.chunkCount, threads: threads) { c, _ in
+    parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
       for i in atoms {
         let yi = y + i * f3, channels = vu + i * 6 * f
-        let gchannels = gvu + i * 6 * f, gyi = gy + i * f3
-        for k in 0..<f {
-          let g = gq[i * f + k]
+        let gchannels = gvu + i * 6 * f, gyi = gy + i * f3, gqi = gq + i * f, gmui = gmu + i * f3, si = s + i * f
+        var k = 0
+        while k + 8 <= f {
+          let g = load8(gqi + k)
+          store8(g, gyi + k)
+          store8(g * load8(si + k), gyi + 2 * f + k)
+          let gs = g * load8(yi + 2 * f + k), b = load8(yi + f + k)
+          var gb = SIMD8<T>()
+          for c in 0..<3 {
+            let gm = load8(gmui + c * f + k)
+            let v = load8(channels + c * 2 * f + k), u = load8(channels + c * 2 * f + f + k)
+            gb += gm * u
+            store8(gm * b + gs * v, gchannels + c * 2 * f + f + k)
+            store8(gs * u, gchannels + c * 2 * f + k)
+          }
+          store8(gb, gyi + f + k)
+          k += 8
+        }
+        while k < f {
+          let g = gqi[k]
           gyi[k] = g
-          gyi[2 * f + k] = g * s[i * f + k]
+          gyi[2 * f + k] = g * si[k]
           let gs = g * yi[2 * f + k]
           var gb: T = 0
           for c in 0..<3 {
-            let gm = gmu[i * 3 * f + c * f + k]
+            let gm = gmui[c * f + k]
             let v = channels[c * 2 * f + k], u = channels[c * 2 * f + f + k]
             gb += gm * u
             gchannels[c * 2 * f + f + k] = gm * yi[f + k] + gs * v
             gchannels[c * 2 * f + k] = gs * u
           }
           gyi[f + k] = gb
+          k += 1
         }
       }
       denseBackward(gy + r0 * f3, rows: m, weights.output, into: gh + r0 * f, outCount: f3, inCount: f, accumulate: false)
-      for k in (r0 * f)..<((r0 + m) * f) { gh[k] *= siluDerivative(a3[k]) }
+      // g_h ⊙ silu'(W₃ [q, ‖V‖] + b₃), the derivative written to this worker's filter tile
+      // (free here: the mixing block computes no filters).
+      let derivative = ws.tileFilters[worker].pointer
+      T._unary(.siluDerivative, a3 + r0 * f, derivative, m * f)
+      T._binary(.multiply, gh + r0 * f, 1, derivative, 1, gh + r0 * f, m * f)
       denseBackward(gh + r0 * f, rows: m, weights.hidden, into: gctx + r0 * 2 * f, outCount: f, inCount: 2 * f, accumulate: false)
       for i in atoms {
-        let channels = vu + i * 6 * f, gchannels = gvu + i * 6 * f
-        for k in 0..<f {
-          gq[i * f + k] += gctx[i * 2 * f + k]
-          let gn = gctx[i * 2 * f + f + k] / vnorm[i * f + k]
+        let channels = vu + i * 6 * f, gchannels = gvu + i * 6 * f, gqi = gq + i * f, gctxi = gctx + i * 2 * f
+        let norms = vnorm + i * f
+        var k = 0
+        while k + 8 <= f {
+          store8(load8(gqi + k) + load8(gctxi + k), gqi + k)
+          let gn = load8(gctxi + f + k) / load8(norms + k)
+          for c in 0..<3 { store8(load8(gchannels + c * 2 * f + k) + gn * load8(channels + c * 2 * f + k), gchannels + c * 2 * f + k) }
+          k += 8
+        }
+        while k < f {
+          gqi[k] += gctxi[k]
+          let gn = gctxi[f + k] / norms[k]
           for c in 0..<3 { gchannels[c * 2 * f + k] += gn * channels[c * 2 * f + k] }
+          k += 1
         }
       }
       denseBackward(gvu + r0 * 6 * f, rows: 3 * m, weights.channelMix, into: gmu + r0 * f3, outCount: 2 * f, inCount: f, accumulate: true)
