@@ -35,8 +35,7 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
   let featureCount: Int
   /// The filter network as one plain right-hand side, [n_rbf + 1, L·3F]: W_fᵀ with the bias
   /// b_f as its last row (`PaiNNNetwork.filterRows`); block l uses columns 3F·l ..< 3F·(l + 1).
-  /// nil: the product runs on `filter` as stored, onto the bias copied first.
-  var filterRows: WeightBuffer<T>? = nil
+  let filterRows: WeightBuffer<T>
   /// The message loops to run (tests compare them); nil: `MessageKernel.fastest`.
   var kernel: MessageKernel? = nil
   /// W_e before the cutoff factor, `W_f,l φ_e + b_f,l`, of the CSR edges `edges` into `out`
@@ -45,18 +44,9 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
   func rawFilters(_ ws: PaiNNWorkspace<T>, edges: Range<Int>, into out: UnsafeMutablePointer<T>) {
     let f3 = 3 * featureCount, nR = ws.basisCount, m = edges.count, stride = ws.basisStride
     guard m > 0 else { return }
-    let phi = ws.basis.pointer + edges.lowerBound * stride
-    if let rows = filterRows {
-      T._gemm(
-        transposeA: false, transposeB: false, m: m, n: f3, k: nR + 1, phi, lda: stride,
-        rows.pointer + layer * f3, ldb: filter.bias!.count, beta: 0, out, ldc: f3)
-    } else {
-      let b = filter.bias!.pointer + layer * f3
-      for e in 0..<m { (out + e * f3).update(from: b, count: f3) }
-      T._gemm(
-        transposeA: false, transposeB: true, m: m, n: f3, k: nR, phi, lda: stride,
-        filter.weight.pointer + layer * f3 * nR, ldb: nR, beta: 1, out, ldc: f3)
-    }
+    T._gemm(
+      transposeA: false, transposeB: false, m: m, n: f3, k: nR + 1, ws.basis.pointer + edges.lowerBound * stride,
+      lda: stride, filterRows.pointer + layer * f3, ldb: filter.bias!.count, beta: 0, out, ldc: f3)
   }
 
   /// Where the raw filters of the CSR edges from `first` go (or come from): this layer's part

@@ -166,13 +166,9 @@ extension InteractionBlock {
     let f = featureCount, f3 = 3 * f, t0 = edges.lowerBound
     #if canImport(CBLAS)
     switch messageKernel {
-    case .avx512:
-      mlff_painn_messages_avx512(
-        f, edges.count, centers + t0, neighbors + t0, floats(tile), floats(cutoffs + t0), floats(units + 3 * t0),
-        floats(x), floats(muIn), floats(q), floats(mu))
-      return
-    case .avx2:
-      mlff_painn_messages_avx2(
+    case .avx512, .avx2:
+      let kernel = messageKernel == .avx512 ? mlff_painn_messages_avx512 : mlff_painn_messages_avx2
+      kernel(
         f, edges.count, centers + t0, neighbors + t0, floats(tile), floats(cutoffs + t0), floats(units + 3 * t0),
         floats(x), floats(muIn), floats(q), floats(mu))
       return
@@ -201,14 +197,9 @@ extension InteractionBlock {
     let f = featureCount, f3 = 3 * f, t0 = edges.lowerBound
     #if canImport(CBLAS)
     switch messageKernel {
-    case .avx512:
-      mlff_painn_message_adjoints_avx512(
-        f, edges.count, centers + t0, neighbors + t0, floats(raw), floats(cutoffs + t0),
-        floats(cutoffDerivatives + t0), floats(units + 3 * t0), floats(x), floats(muIn), floats(gq), floats(gmu),
-        floats(gx), floats(gmuNext), floats(gw), floats(gunit + 3 * t0), floats(gd + t0))
-      return
-    case .avx2:
-      mlff_painn_message_adjoints_avx2(
+    case .avx512, .avx2:
+      let kernel = messageKernel == .avx512 ? mlff_painn_message_adjoints_avx512 : mlff_painn_message_adjoints_avx2
+      kernel(
         f, edges.count, centers + t0, neighbors + t0, floats(raw), floats(cutoffs + t0),
         floats(cutoffDerivatives + t0), floats(units + 3 * t0), floats(x), floats(muIn), floats(gq), floats(gmu),
         floats(gx), floats(gmuNext), floats(gw), floats(gunit + 3 * t0), floats(gd + t0))
