@@ -68,10 +68,11 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
     let n = ws.atomCount, f = featureCount, f3 = 3 * f
     let a1 = ws.interactionHidden.pointer + layer * n * f, x = ws.interactionContext.pointer + layer * n * f3
     let muIn = ws.vectorsIn.pointer + layer * n * f3
-    let q = ws.q.pointer, mu = ws.mu.pointer, h = ws.atomFeatures.pointer
-    parallelChunks(count: ws.chunkCount, threads: threads) { c, _ in
+    let q = ws.q.pointer, mu = ws.mu.pointer
+    parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
+      let h = ws.chunkRows(.features, worker: worker, firstAtom: r0)
       dense(q + r0 * f, rows: m, weights.hidden, into: a1 + r0 * f, outCount: f, inCount: f)
       T._unary(.silu, a1 + r0 * f, h + r0 * f, m * f)
       dense(h + r0 * f, rows: m, weights.output, into: x + r0 * f3, outCount: f3, inCount: f)
@@ -112,7 +113,6 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
     let a1 = ws.interactionHidden.pointer + layer * n * f, x = ws.interactionContext.pointer + layer * n * f3
     let muIn = ws.vectorsIn.pointer + layer * n * f3
     let gq = ws.gq.pointer, gmu = ws.gmu.pointer, gqNext = ws.gqNext.pointer, gmuNext = ws.gmuNext.pointer
-    let gx = ws.contextGradients.pointer, gh = ws.atomFeatureGradients.pointer
     let start = ws.edgeStart.pointer, centers = ws.centers.pointer, neighbors = ws.neighbors.pointer
     let units = ws.units.pointer, cutoffs = ws.cutoffValues.pointer, cutoffDerivatives = ws.cutoffDerivatives.pointer
     let basisDerivatives = ws.basisDerivatives.pointer
@@ -121,6 +121,8 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
     parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
+      let gx = ws.chunkRows(.contextGradients, worker: worker, firstAtom: r0)
+      let gh = ws.chunkRows(.featureGradients, worker: worker, firstAtom: r0)
       (gx + r0 * f3).update(repeating: 0, count: m * f3)
       (gmuNext + r0 * f3).update(from: gmu + r0 * f3, count: m * f3)
       let gw = ws.tileFilterGradients[worker].pointer

@@ -35,11 +35,13 @@ struct MixingBlock<T: TensorScalar>: Sendable {
     let vu = ws.mixingChannels.pointer + layer * n * 6 * f, vnorm = ws.mixingNorms.pointer + layer * n * f
     let a3 = ws.mixingHidden.pointer + layer * n * f, y = ws.mixingContext.pointer + layer * n * f3
     let s = ws.mixingProducts.pointer + layer * n * f
-    let ctx = ws.mixingInput.pointer, h = ws.atomFeatures.pointer, q = ws.q.pointer, mu = ws.mu.pointer
+    let q = ws.q.pointer, mu = ws.mu.pointer
     let eps = normEpsilon
-    parallelChunks(count: ws.chunkCount, threads: threads) { c, _ in
+    parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
+      let ctx = ws.chunkRows(.mixingInput, worker: worker, firstAtom: r0)
+      let h = ws.chunkRows(.features, worker: worker, firstAtom: r0)
       dense(mu + r0 * f3, rows: 3 * m, weights.channelMix, into: vu + r0 * 6 * f, outCount: 2 * f, inCount: f)
       let epsv = SIMD8<T>(repeating: eps)
       for i in atoms {
@@ -95,12 +97,14 @@ struct MixingBlock<T: TensorScalar>: Sendable {
     let vu = ws.mixingChannels.pointer + layer * n * 6 * f, vnorm = ws.mixingNorms.pointer + layer * n * f
     let a3 = ws.mixingHidden.pointer + layer * n * f, y = ws.mixingContext.pointer + layer * n * f3
     let s = ws.mixingProducts.pointer + layer * n * f
-    let gy = ws.contextGradients.pointer, gh = ws.atomFeatureGradients.pointer
-    let gctx = ws.mixingInputGradients.pointer, gvu = ws.channelGradients.pointer
     let gq = ws.gq.pointer, gmu = ws.gmu.pointer
     parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
+      let gy = ws.chunkRows(.contextGradients, worker: worker, firstAtom: r0)
+      let gh = ws.chunkRows(.featureGradients, worker: worker, firstAtom: r0)
+      let gctx = ws.chunkRows(.mixingInputGradients, worker: worker, firstAtom: r0)
+      let gvu = ws.chunkRows(.channelGradients, worker: worker, firstAtom: r0)
       for i in atoms {
         let yi = y + i * f3, channels = vu + i * 6 * f
         let gchannels = gvu + i * 6 * f, gyi = gy + i * f3, gqi = gq + i * f, gmui = gmu + i * f3, si = s + i * f

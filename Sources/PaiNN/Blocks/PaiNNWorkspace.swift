@@ -10,7 +10,8 @@ import Autodiff
 /// Sizes, for N atoms, E edges, F features, L layers, n_rbf basis functions and H = F/2:
 /// per atom and layer the saved activations (19F scalars), per edge the geometry, basis and
 /// edge gradients (2·n_rbf + 10 scalars and one Double vector), and per worker thread one tile
-/// of `tileEdges` edges of filters (2 × 3F) and basis gradients (n_rbf). The [E, 3F] filters
+/// of `tileEdges` edges of filters (2 × 3F) and basis gradients (n_rbf) and one chunk of atoms'
+/// block scratch (15F per atom, `chunkScratch`). The [E, 3F] filters
 /// are never stored whole: each tile of edges computes its own, so memory grows with E·n_rbf
 /// instead of E·3F (a 100,000-atom cell fits in a few GB).
 final class PaiNNWorkspace<T: TensorScalar> {
@@ -77,10 +78,6 @@ final class PaiNNWorkspace<T: TensorScalar> {
       mixingProducts = ScratchBuffer(l * c * f)
       readoutHidden = ScratchBuffer(c * hiddenCount); readoutGradients = ScratchBuffer(c * hiddenCount)
       atomEnergies = ScratchBuffer(c)
-      atomFeatures = ScratchBuffer(c * f); atomFeatureGradients = ScratchBuffer(c * f)
-      contextGradients = ScratchBuffer(c * 3 * f)
-      mixingInput = ScratchBuffer(c * 2 * f); mixingInputGradients = ScratchBuffer(c * 2 * f)
-      channelGradients = ScratchBuffer(c * 6 * f)
       edgeStart = ScratchBuffer(c + 1)
       forces = UnsafeMutableBufferPointer.allocate(capacity: c)
     }
@@ -100,6 +97,7 @@ final class PaiNNWorkspace<T: TensorScalar> {
       tileFilters = (0..<workers).map { _ in ScratchBuffer(tileEdges * 3 * f) }
       tileFilterGradients = (0..<workers).map { _ in ScratchBuffer(tileEdges * 3 * f) }
       tileBasisGradients = (0..<workers).map { _ in ScratchBuffer(tileEdges * max(nR, 1)) }
+      chunkScratch = (0..<workers).map { _ in ScratchBuffer(Self.chunkAtoms * ChunkRows.totalWidth * f) }
     }
   }
 
@@ -142,12 +140,6 @@ final class PaiNNWorkspace<T: TensorScalar> {
   var readoutHidden = ScratchBuffer<T>(0), readoutGradients = ScratchBuffer<T>(0)
   /// σ e_i + μ_Z of each atom, eV, [N].
   var atomEnergies = ScratchBuffer<Double>(0)
-  /// Scratch of one block: hidden activations and their gradients [N, F], context gradients
-  /// [N, 3F], mixing input [q, ‖V‖] and its gradient [N, 2F], ∂E/∂(V, U) [N, 3, 2F].
-  var atomFeatures = ScratchBuffer<T>(0), atomFeatureGradients = ScratchBuffer<T>(0)
-  var contextGradients = ScratchBuffer<T>(0)
-  var mixingInput = ScratchBuffer<T>(0), mixingInputGradients = ScratchBuffer<T>(0)
-  var channelGradients = ScratchBuffer<T>(0)
   /// −∂E/∂R, [N], eV/Å.
   var forces = UnsafeMutableBufferPointer<SIMD3<Double>>.allocate(capacity: 0)
 
@@ -174,6 +166,37 @@ final class PaiNNWorkspace<T: TensorScalar> {
   /// One tile of filters W_e and ∂E/∂W_e, [tileEdges, 3F], and ∂E/∂φ, [tileEdges, n_rbf].
   var tileFilters: [ScratchBuffer<T>] = [], tileFilterGradients: [ScratchBuffer<T>] = []
   var tileBasisGradients: [ScratchBuffer<T>] = []
+
+  /// The scratch rows a block needs only while it works on one chunk of atoms (written and read
+  /// by the same worker within the chunk), per worker: `chunkAtoms` rows of each, 15F scalars
+  /// per row instead of 15F per atom of the graph (3.8 kB per atom at F = 64).
+  var chunkScratch: [ScratchBuffer<T>] = []
+
+  /// The kinds of chunk scratch rows, with their widths in units of F.
+  enum ChunkRows: Int, CaseIterable {
+    /// Hidden activations silu(·) of an MLP [F] and their gradients [F].
+    case features, featureGradients
+    /// ∂E/∂x of the context MLP's output [3F].
+    case contextGradients
+    /// The mixing block's MLP input [q, ‖V‖] [2F] and its gradient [2F].
+    case mixingInput, mixingInputGradients
+    /// ∂E/∂(V, U) [3, 2F].
+    case channelGradients
+
+    /// Width of one row, in units of F.
+    var width: Int { [1, 1, 3, 2, 2, 6][rawValue] }
+    /// Where this kind's rows start in a worker's scratch, in units of F per chunk row.
+    var offset: Int { Self.allCases.prefix(rawValue).reduce(0) { $0 + $1.width } }
+    static var totalWidth: Int { allCases.reduce(0) { $0 + $1.width } }
+  }
+
+  /// `worker`'s scratch rows of `kind` for the chunk whose first atom is `r0`, addressed by the
+  /// graph's atom indices: row i of the result is atom i's row (valid for the chunk's atoms).
+  @inline(__always)
+  func chunkRows(_ kind: ChunkRows, worker: Int, firstAtom r0: Int) -> UnsafeMutablePointer<T> {
+    let f = featureCount
+    return chunkScratch[worker].pointer + Self.chunkAtoms * kind.offset * f - r0 * kind.width * f
+  }
 
   /// Number of atom chunks of the prepared graph.
   var chunkCount: Int { (atomCount + Self.chunkAtoms - 1) / Self.chunkAtoms }
