@@ -46,27 +46,34 @@ public struct PaiNNGraph: Sendable {
     try requireSupport(structures, supported: Set(elements))
     var index = [Int: Int32]()
     for (k, z) in elements.enumerated() { index[z] = Int32(k) }
+    // Every structure's list first, so that the edge arrays are allocated once at their final
+    // size (appending would leave up to twice the memory reserved: 1.8 GB at a million atoms).
+    var lists: [NeighborList] = []
+    lists.reserveCapacity(structures.count)
+    for (s, structure) in structures.enumerated() {
+      do {
+        lists.append(try neighborList(structure, cutoff: cutoff))
+      } catch {
+        throw PotentialError.failed("structure \(s): \(error)")
+      }
+    }
+    let totalAtoms = structures.reduce(0) { $0 + $1.count }, totalEdges = lists.reduce(0) { $0 + $1.count }
     var atomStart = [0]
-    var species: [Int32] = []
-    var structureIndex: [Int32] = []
-    var positions: [SIMD3<Double>] = []
-    var centers: [Int32] = []
-    var neighbors: [Int32] = []
-    var edgeStructure: [Int32] = []
+    var species: [Int32] = [], structureIndex: [Int32] = [], positions: [SIMD3<Double>] = []
+    var centers: [Int32] = [], neighbors: [Int32] = [], edgeStructure: [Int32] = []
     var offsets: [SIMD3<Double>] = []
     var volumes: [Double] = []
     var periodic: [Bool] = []
+    atomStart.reserveCapacity(structures.count + 1)
+    species.reserveCapacity(totalAtoms); structureIndex.reserveCapacity(totalAtoms); positions.reserveCapacity(totalAtoms)
+    centers.reserveCapacity(totalEdges); neighbors.reserveCapacity(totalEdges)
+    edgeStructure.reserveCapacity(totalEdges); offsets.reserveCapacity(totalEdges)
     for (s, structure) in structures.enumerated() {
       let base = atomStart[s]
       species += structure.atomicNumbers.map { index[$0]! }  // every element is known: requireSupport above
       structureIndex += Array(repeating: Int32(s), count: structure.count)
       positions += structure.positions
-      let list: NeighborList
-      do {
-        list = try neighborList(structure, cutoff: cutoff)
-      } catch {
-        throw PotentialError.failed("structure \(s): \(error)")
-      }
+      let list = lists[s]
       let cell = structure.cell
       for e in 0..<list.count {
         centers.append(list.centers[e] + Int32(base))
@@ -74,6 +81,7 @@ public struct PaiNNGraph: Sendable {
         let sh = SIMD3<Double>(list.shifts[e])
         offsets.append(sh.x * cell.a1 + sh.y * cell.a2 + sh.z * cell.a3)
       }
+      lists[s] = NeighborList()  // freed once this structure is copied in
       edgeStructure += Array(repeating: Int32(s), count: list.count)
       volumes.append(structure.isPeriodic ? cell.volume : 0)
       periodic.append(structure.isFullyPeriodic && cell.volume > 0)
