@@ -173,7 +173,7 @@ final class PaiNNWorkspace<T: TensorScalar> {
   var chunkScratch: [ScratchBuffer<T>] = []
 
   /// The kinds of chunk scratch rows, with their widths in units of F.
-  enum ChunkRows: Int, CaseIterable {
+  enum ChunkRows {
     /// Hidden activations silu(·) of an MLP [F] and their gradients [F].
     case features, featureGradients
     /// ∂E/∂x of the context MLP's output [3F].
@@ -184,10 +184,28 @@ final class PaiNNWorkspace<T: TensorScalar> {
     case channelGradients
 
     /// Width of one row, in units of F.
-    var width: Int { [1, 1, 3, 2, 2, 6][rawValue] }
-    /// Where this kind's rows start in a worker's scratch, in units of F per chunk row.
-    var offset: Int { Self.allCases.prefix(rawValue).reduce(0) { $0 + $1.width } }
-    static var totalWidth: Int { allCases.reduce(0) { $0 + $1.width } }
+    var width: Int {
+      switch self {
+      case .features, .featureGradients: 1
+      case .contextGradients: 3
+      case .mixingInput, .mixingInputGradients: 2
+      case .channelGradients: 6
+      }
+    }
+    /// Where this kind's rows start in a worker's scratch, in units of F per chunk row: after
+    /// the kinds listed before it.
+    var offset: Int {
+      switch self {
+      case .features: 0
+      case .featureGradients: Self.features.offset + Self.features.width
+      case .contextGradients: Self.featureGradients.offset + Self.featureGradients.width
+      case .mixingInput: Self.contextGradients.offset + Self.contextGradients.width
+      case .mixingInputGradients: Self.mixingInput.offset + Self.mixingInput.width
+      case .channelGradients: Self.mixingInputGradients.offset + Self.mixingInputGradients.width
+      }
+    }
+    /// Width of a worker's scratch row, in units of F (15).
+    static var totalWidth: Int { channelGradients.offset + channelGradients.width }
   }
 
   /// `worker`'s scratch rows of `kind` for the chunk whose first atom is `r0`, addressed by the
