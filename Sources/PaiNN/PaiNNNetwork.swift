@@ -38,7 +38,8 @@ final class PaiNNNetwork<T: TensorScalar>: Sendable {
     embedding = w.embedding
     let filterRows = WeightBuffer<T>(Self.filterRows(model.weights.filter))
     interactions = w.interactions.enumerated().map { l, block in
-      InteractionBlock(weights: block, filter: w.filter, layer: l, featureCount: f, filterRows: filterRows)
+      InteractionBlock(
+        weights: block, filter: w.filter, layer: l, featureCount: f, filterRows: filterRows, basis: model.configuration.basis)
     }
     mixings = w.mixings.map { MixingBlock(weights: $0, featureCount: f, normEpsilon: T(model.configuration.normEpsilon)) }
     readout = Readout(

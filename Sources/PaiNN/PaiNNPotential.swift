@@ -40,6 +40,9 @@ public final class PaiNNPotential: Potential, Sendable {
   public let threads: Int
   /// Verlet skin of the neighbour list, Å (0: a new list every call).
   public let skin: Double
+  /// Whether the adjoint keeps or recomputes the per-atom activations (the same numbers
+  /// either way; `.automatic` recomputes them for structures too large to keep them).
+  public let activations: PaiNNActivationStorage
   private let floatNetwork: PaiNNNetwork<Float>?
   private let doubleNetwork: PaiNNNetwork<Double>?
   private let floatWorkspaces = WorkspacePool<Float>()
@@ -51,13 +54,18 @@ public final class PaiNNPotential: Potential, Sendable {
   ///   - precision: `.float` (default) or `.double`.
   ///   - threads: threads of one evaluation (default: the active processors).
   ///   - skin: Verlet skin of the neighbour list, Å (default 0: a new list every call).
-  public init(model: PaiNNModel, precision: PaiNNPrecision = .float, threads: Int? = nil, skin: Double = 0) {
+  ///   - activations: what the adjoint keeps from the forward pass (default `.automatic`).
+  public init(
+    model: PaiNNModel, precision: PaiNNPrecision = .float, threads: Int? = nil, skin: Double = 0,
+    activations: PaiNNActivationStorage = .automatic
+  ) {
     precondition(skin >= 0 && skin.isFinite, "the Verlet skin must be ≥ 0 Å, got \(skin)")
     TensorThreads.keepFreedMemory()
     self.model = model
     self.precision = precision
     self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
     self.skin = skin
+    self.activations = activations
     floatNetwork = precision == .float ? PaiNNNetwork<Float>(model) : nil
     doubleNetwork = precision == .double ? PaiNNNetwork<Double>(model) : nil
   }
@@ -71,7 +79,9 @@ public final class PaiNNPotential: Potential, Sendable {
 
   /// The same model with other evaluation settings.
   public func with(threads: Int? = nil, skin: Double? = nil) -> PaiNNPotential {
-    PaiNNPotential(model: model, precision: precision, threads: threads ?? self.threads, skin: skin ?? self.skin)
+    PaiNNPotential(
+      model: model, precision: precision, threads: threads ?? self.threads, skin: skin ?? self.skin,
+      activations: activations)
   }
 
   /// The model's cutoff r_c, Å.
@@ -93,11 +103,13 @@ public final class PaiNNPotential: Potential, Sendable {
     let out: PaiNNEvaluation
     if let floatNetwork {
       out = floatWorkspaces.with({ floatNetwork.makeWorkspace() }) {
-        floatNetwork.evaluate(graph, gradients: needGradients, workspace: $0, threads: threads)
+        $0.activationStorage = activations
+        return floatNetwork.evaluate(graph, gradients: needGradients, workspace: $0, threads: threads)
       }
     } else {
       out = doubleWorkspaces.with({ doubleNetwork!.makeWorkspace() }) {
-        doubleNetwork!.evaluate(graph, gradients: needGradients, workspace: $0, threads: threads)
+        $0.activationStorage = activations
+        return doubleNetwork!.evaluate(graph, gradients: needGradients, workspace: $0, threads: threads)
       }
     }
     return (0..<structures.count).map { s in

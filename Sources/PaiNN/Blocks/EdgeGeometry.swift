@@ -18,8 +18,8 @@ import Foundation
 /// (a strain ε maps every r_e to (I + ε) r_e, so the virial is a sum over edges).
 enum EdgeGeometry {
   /// Fills the workspace's edge arrays for `graph`: the edges shorter than the cutoff regrouped
-  /// by center (CSR, each center's edges in graph order), then r_e, d_e, û_e, φ, φ', f_cut and
-  /// f'_cut of every one.
+  /// by center (CSR, each center's edges in graph order), then d_e, û_e, φ, φ' (or d_e in
+  /// Double when the workspace recomputes φ'), f_cut and f'_cut of every one.
   /// Prepares the workspace for the graph first.
   /// - Parameters:
   ///   - basis: the radial basis (evaluated in Double, rounded to `T`).
@@ -64,8 +64,9 @@ enum EdgeGeometry {
     ws.keepEdges(kept)
     let cutoff = radial.cutoff
     let source = ws.edgeSource.pointer, csrCenters = ws.centers.pointer, csrNeighbors = ws.neighbors.pointer
-    let vectors = ws.vectors.baseAddress!, distances = ws.distances.pointer, units = ws.units.pointer
+    let distances = ws.distances.pointer, units = ws.units.pointer
     let basis = ws.basis.pointer, basisDerivatives = ws.basisDerivatives.pointer
+    let recompute = ws.recomputesBasisDerivatives, exactDistances = ws.exactDistances.pointer
     let cutoffValues = ws.cutoffValues.pointer, cutoffDerivatives = ws.cutoffDerivatives.pointer
     graph.positions.withUnsafeBufferPointer { positions in
       graph.cellOffsets.withUnsafeBufferPointer { offsets in
@@ -81,15 +82,17 @@ enum EdgeGeometry {
                   csrCenters[p] = i
                   csrNeighbors[p] = j
                   let r = positions[Int(j)] - positions[Int(i)] + offsets[e]
-                  vectors[p] = r
                   let d = (r * r).sum().squareRoot()
                   distances[p] = T(d)
                   for c in 0..<3 { units[3 * p + c] = T(r[c] / d) }
                   radial.values(at: d, into: phi, derivatives: dphi)
-                  let row = basis + p * (nR + 1), drow = basisDerivatives + p * nR
-                  for k in 0..<nR {
-                    row[k] = T(phi[k])
-                    drow[k] = T(dphi[k])
+                  let row = basis + p * (nR + 1)
+                  for k in 0..<nR { row[k] = T(phi[k]) }
+                  if recompute {
+                    exactDistances[p] = d
+                  } else {
+                    let drow = basisDerivatives + p * nR
+                    for k in 0..<nR { drow[k] = T(dphi[k]) }
                   }
                   row[nR] = 1
                   let fc = cosineCutoff(d, cutoff: cutoff)
@@ -115,16 +118,20 @@ enum EdgeGeometry {
     var strain = [[Double]](repeating: Array(repeating: 0, count: 9), count: graph.structureCount)
     var virial = [SIMD3<Double>](repeating: .zero, count: 3 * graph.structureCount)
     let gdp = ws.distanceGradients.pointer, gup = ws.unitGradients.pointer, up = ws.units.pointer
+    let positions = graph.positions, offsets = graph.cellOffsets
     graph.edgeStructure.withUnsafeBufferPointer { structureOf in
       forces.withUnsafeMutableBufferPointer { f in
         for p in 0..<ws.edgeCount {
+          let i = Int(ws.centers[p]), j = Int(ws.neighbors[p]), e = Int(ws.edgeSource[p])
           let d = Double(ws.distances[p])
           let u = SIMD3<Double>(Double(up[3 * p]), Double(up[3 * p + 1]), Double(up[3 * p + 2]))
           let gu = SIMD3<Double>(Double(gup[3 * p]), Double(gup[3 * p + 1]), Double(gup[3 * p + 2]))
           let gr = Double(gdp[p]) * u + (gu - (gu * u).sum() * u) / d
-          f[Int(ws.centers[p])] += gr
-          f[Int(ws.neighbors[p])] -= gr
-          let r = ws.vectors[p], s = 3 * Int(structureOf[Int(ws.edgeSource[p])])
+          f[i] += gr
+          f[j] -= gr
+          // r_e again, as `prepare` formed it (the same operations: the same bits), rather
+          // than 32 bytes per edge kept for it.
+          let r = positions[j] - positions[i] + offsets[e], s = 3 * Int(structureOf[e])
           virial[s] += r.x * gr
           virial[s + 1] += r.y * gr
           virial[s + 2] += r.z * gr

@@ -36,6 +36,9 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
   /// The filter network as one plain right-hand side, [n_rbf + 1, L·3F]: W_fᵀ with the bias
   /// b_f as its last row (`PaiNNNetwork.filterRows`); block l uses columns 3F·l ..< 3F·(l + 1).
   let filterRows: WeightBuffer<T>
+  /// The radial basis, whose derivatives φ'(d_e) the adjoint evaluates again when the
+  /// workspace recomputes them (instead of keeping n_rbf scalars per edge).
+  let basis: any RadialBasis
   /// The message loops to run (tests compare them); nil: `MessageKernel.fastest`.
   var kernel: MessageKernel? = nil
   /// W_e before the cutoff factor, `W_f,l φ_e + b_f,l`, of the CSR edges `edges` into `out`
@@ -58,25 +61,52 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
       : ws.tileFilters[worker].pointer
   }
 
+  /// This layer's x [N, 3F]: its kept rows, or the one layer's worth the workspace holds
+  /// when it recomputes activations.
+  func context(_ ws: PaiNNWorkspace<T>) -> UnsafeMutablePointer<T> {
+    ws.interactionContext.pointer + (ws.recomputesActivations ? 0 : layer * ws.atomCount * 3 * featureCount)
+  }
+
+  /// Where W₁q + b₁ of the chunk whose first atom is `r0` goes: this layer's kept rows, or the
+  /// worker's chunk scratch when the workspace recomputes activations.
+  func contextHidden(_ ws: PaiNNWorkspace<T>, worker: Int, firstAtom r0: Int) -> UnsafeMutablePointer<T> {
+    ws.recomputesActivations
+      ? ws.chunkRows(.contextHidden, worker: worker, firstAtom: r0)
+      : ws.interactionHidden.pointer + layer * ws.atomCount * featureCount
+  }
+
+  /// The context MLP of one chunk's `atoms`: a1 = W₁q + b₁ and x = W₂ silu(a1) + b₂ from q
+  /// [N, F]; what both the forward and, when the workspace recomputes activations, the adjoint
+  /// run, with the same calls.
+  func contextMLP(
+    _ ws: PaiNNWorkspace<T>, atoms: Range<Int>, worker: Int, q: UnsafePointer<T>,
+    hidden a1: UnsafeMutablePointer<T>, context x: UnsafeMutablePointer<T>
+  ) {
+    let f = featureCount, f3 = 3 * f, r0 = atoms.lowerBound, m = atoms.count
+    let h = ws.chunkRows(.features, worker: worker, firstAtom: r0)
+    dense(q + r0 * f, rows: m, weights.hidden, into: a1 + r0 * f, outCount: f, inCount: f)
+    T._unary(.silu, a1 + r0 * f, h + r0 * f, m * f)
+    dense(h + r0 * f, rows: m, weights.output, into: x + r0 * f3, outCount: f3, inCount: f)
+  }
+
   /// Updates the workspace's q [N, F] and μ [N, 3, F] in place and saves what the adjoint
-  /// needs (W₁q + b₁, x and μ entering, for layer `layer`).
+  /// needs for layer `layer`: μ entering, and W₁q + b₁ and x (or, when the workspace
+  /// recomputes activations, q entering).
   ///
   /// Two passes over chunks of atoms: the context MLP of every atom, then the messages each
   /// center receives over its own edges (written only to its own q_i, μ_i: no two threads
   /// write the same row), one tile of filters at a time.
   func forward(_ ws: PaiNNWorkspace<T>, threads: Int) {
     let n = ws.atomCount, f = featureCount, f3 = 3 * f
-    let a1 = ws.interactionHidden.pointer + layer * n * f, x = ws.interactionContext.pointer + layer * n * f3
-    let muIn = ws.vectorsIn.pointer + layer * n * f3
+    let x = context(ws), muIn = ws.vectorsIn.pointer + layer * n * f3
     let q = ws.q.pointer, mu = ws.mu.pointer
+    let recompute = ws.recomputesActivations
     parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
-      let h = ws.chunkRows(.features, worker: worker, firstAtom: r0)
-      dense(q + r0 * f, rows: m, weights.hidden, into: a1 + r0 * f, outCount: f, inCount: f)
-      T._unary(.silu, a1 + r0 * f, h + r0 * f, m * f)
-      dense(h + r0 * f, rows: m, weights.output, into: x + r0 * f3, outCount: f3, inCount: f)
+      contextMLP(ws, atoms: atoms, worker: worker, q: q, hidden: contextHidden(ws, worker: worker, firstAtom: r0), context: x)
       (muIn + r0 * f3).update(from: mu + r0 * f3, count: m * f3)
+      if recompute { (ws.scalarsIn.pointer + layer * n * f + r0 * f).update(from: q + r0 * f, count: m * f) }
     }
     let start = ws.edgeStart.pointer, centers = ws.centers.pointer, neighbors = ws.neighbors.pointer
     let units = ws.units.pointer, cutoffs = ws.cutoffValues.pointer
@@ -110,8 +140,8 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
   /// reads the block's output gradients g_q,b, g_μ,b of its neighbours unchanged.
   func backward(_ ws: PaiNNWorkspace<T>, threads: Int) {
     let n = ws.atomCount, f = featureCount, f3 = 3 * f, nR = ws.basisCount
-    let a1 = ws.interactionHidden.pointer + layer * n * f, x = ws.interactionContext.pointer + layer * n * f3
-    let muIn = ws.vectorsIn.pointer + layer * n * f3
+    let x = context(ws), muIn = ws.vectorsIn.pointer + layer * n * f3
+    let recompute = ws.recomputesActivations
     let gq = ws.gq.pointer, gmu = ws.gmu.pointer, gqNext = ws.gqNext.pointer, gmuNext = ws.gmuNext.pointer
     let start = ws.edgeStart.pointer, centers = ws.centers.pointer, neighbors = ws.neighbors.pointer
     let units = ws.units.pointer, cutoffs = ws.cutoffValues.pointer, cutoffDerivatives = ws.cutoffDerivatives.pointer
@@ -121,12 +151,17 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
     parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
+      // The adjoint of the messages a sends needs x_a only (the chunk's own atoms), so when
+      // activations are recomputed, the chunk's rows of x are all this layer's it needs.
+      let a1 = contextHidden(ws, worker: worker, firstAtom: r0)
+      if recompute { contextMLP(ws, atoms: atoms, worker: worker, q: ws.scalarsIn.pointer + layer * n * f, hidden: a1, context: x) }
       let gx = ws.chunkRows(.contextGradients, worker: worker, firstAtom: r0)
       let gh = ws.chunkRows(.featureGradients, worker: worker, firstAtom: r0)
       (gx + r0 * f3).update(repeating: 0, count: m * f3)
       (gmuNext + r0 * f3).update(from: gmu + r0 * f3, count: m * f3)
       let gw = ws.tileFilterGradients[worker].pointer
       let gphi = ws.tileBasisGradients[worker].pointer
+      let basisScratch = ws.tileBasisScratch[worker].pointer
       var t0 = Int(start[atoms.lowerBound])
       let end = Int(start[atoms.upperBound])
       while t0 < end {
@@ -143,11 +178,24 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
         T._gemm(
           transposeA: false, transposeB: false, m: t1 - t0, n: nR, k: f3, gw, lda: f3,
           filterWeights, ldb: nR, beta: 0, gphi, ldc: nR)
-        for e in t0..<t1 {
-          let g = gphi + (e - t0) * nR, dphi = basisDerivatives + e * nR
-          var s: T = 0
-          for k in 0..<nR { s += g[k] * dphi[k] }
-          gd[e] += s
+        if ws.recomputesBasisDerivatives {
+          // φ'(d_e) again, from d_e in Double as `EdgeGeometry.prepare` evaluated it (the
+          // same bits as the kept ones).
+          let exact = ws.exactDistances.pointer, phi = basisScratch, dphi = basisScratch + nR
+          for e in t0..<t1 {
+            basis.values(at: exact[e], into: phi, derivatives: dphi)
+            let g = gphi + (e - t0) * nR
+            var s: T = 0
+            for k in 0..<nR { s += g[k] * T(dphi[k]) }
+            gd[e] += s
+          }
+        } else {
+          for e in t0..<t1 {
+            let g = gphi + (e - t0) * nR, dphi = basisDerivatives + e * nR
+            var s: T = 0
+            for k in 0..<nR { s += g[k] * dphi[k] }
+            gd[e] += s
+          }
         }
         t0 = t1
       }

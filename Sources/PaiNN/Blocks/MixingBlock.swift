@@ -28,50 +28,89 @@ struct MixingBlock<T: TensorScalar>: Sendable {
   /// ε under the square root of ‖V‖.
   let normEpsilon: T
 
-  /// Updates the workspace's q [N, F] and μ [N, 3, F] in place and saves what the adjoint
-  /// needs for layer `layer`: every atom on its own, in chunks of atoms over `threads`.
+  /// Where layer `layer`'s activations of the chunk whose first atom is `r0` are (rows
+  /// addressed by the graph's atom indices): the layer's kept rows, or the worker's chunk
+  /// scratch when the workspace recomputes them.
+  struct Activations {
+    /// (V, U) [3, 2F], ‖V‖ [F], W₃[q, ‖V‖] + b₃ [F], (a, b, c) [3F], s [F] per atom.
+    let channels, norms, hidden, context, products: UnsafeMutablePointer<T>
+  }
+
+  func activations(_ ws: PaiNNWorkspace<T>, layer: Int, worker: Int, firstAtom r0: Int) -> Activations {
+    let n = ws.atomCount, f = featureCount
+    if ws.recomputesActivations {
+      return Activations(
+        channels: ws.chunkRows(.mixingChannels, worker: worker, firstAtom: r0),
+        norms: ws.chunkRows(.mixingNorms, worker: worker, firstAtom: r0),
+        hidden: ws.chunkRows(.mixingHidden, worker: worker, firstAtom: r0),
+        context: ws.chunkRows(.mixingContext, worker: worker, firstAtom: r0),
+        products: ws.chunkRows(.mixingProducts, worker: worker, firstAtom: r0))
+    }
+    return Activations(
+      channels: ws.mixingChannels.pointer + layer * n * 6 * f, norms: ws.mixingNorms.pointer + layer * n * f,
+      hidden: ws.mixingHidden.pointer + layer * n * f, context: ws.mixingContext.pointer + layer * n * 3 * f,
+      products: ws.mixingProducts.pointer + layer * n * f)
+  }
+
+  /// The activations of `atoms` (one chunk, on `worker`) from their q [N, F] and μ [N, 3, F]:
+  /// (V, U), ‖V‖, s, W₃[q, ‖V‖] + b₃ and (a, b, c); what both the forward and, when the
+  /// workspace recomputes activations, the adjoint run, with the same calls.
+  func computeActivations(
+    _ ws: PaiNNWorkspace<T>, atoms: Range<Int>, worker: Int, q: UnsafePointer<T>, mu: UnsafePointer<T>, _ act: Activations
+  ) {
+    let f = featureCount, f3 = 3 * f, r0 = atoms.lowerBound, m = atoms.count
+    let vu = act.channels, vnorm = act.norms, a3 = act.hidden, y = act.context, s = act.products
+    let ctx = ws.chunkRows(.mixingInput, worker: worker, firstAtom: r0)
+    let h = ws.chunkRows(.features, worker: worker, firstAtom: r0)
+    dense(mu + r0 * f3, rows: 3 * m, weights.channelMix, into: vu + r0 * 6 * f, outCount: 2 * f, inCount: f)
+    let eps = normEpsilon, epsv = SIMD8<T>(repeating: eps)
+    for i in atoms {
+      let channels = vu + i * 6 * f
+      let v0 = channels, u0 = channels + f, v1 = channels + 2 * f, u1 = channels + 3 * f
+      let v2 = channels + 4 * f, u2 = channels + 5 * f
+      let norms = vnorm + i * f, products = s + i * f, qi = q + i * f, ctxi = ctx + i * 2 * f
+      var k = 0
+      while k + 8 <= f {
+        let a0 = load8(v0 + k), a1 = load8(v1 + k), a2 = load8(v2 + k)
+        let vv = a0 * a0 + a1 * a1 + a2 * a2
+        let norm = (vv + epsv).squareRoot()
+        store8(norm, norms + k)
+        store8(a0 * load8(u0 + k) + a1 * load8(u1 + k) + a2 * load8(u2 + k), products + k)
+        store8(load8(qi + k), ctxi + k)
+        store8(norm, ctxi + f + k)
+        k += 8
+      }
+      while k < f {
+        let vv = v0[k] * v0[k] + v1[k] * v1[k] + v2[k] * v2[k]
+        norms[k] = (vv + eps).squareRoot()
+        products[k] = v0[k] * u0[k] + v1[k] * u1[k] + v2[k] * u2[k]
+        ctxi[k] = qi[k]
+        ctxi[f + k] = norms[k]
+        k += 1
+      }
+    }
+    dense(ctx + r0 * 2 * f, rows: m, weights.hidden, into: a3 + r0 * f, outCount: f, inCount: 2 * f)
+    T._unary(.silu, a3 + r0 * f, h + r0 * f, m * f)
+    dense(h + r0 * f, rows: m, weights.output, into: y + r0 * f3, outCount: f3, inCount: f)
+  }
+
+  /// Updates the workspace's q [N, F] and μ [N, 3, F] in place and keeps what the adjoint
+  /// needs for layer `layer` (the activations, or q and μ entering when the workspace
+  /// recomputes them): every atom on its own, in chunks of atoms over `threads`.
   func forward(_ ws: PaiNNWorkspace<T>, layer: Int, threads: Int) {
     let n = ws.atomCount, f = featureCount, f3 = 3 * f
-    let vu = ws.mixingChannels.pointer + layer * n * 6 * f, vnorm = ws.mixingNorms.pointer + layer * n * f
-    let a3 = ws.mixingHidden.pointer + layer * n * f, y = ws.mixingContext.pointer + layer * n * f3
-    let s = ws.mixingProducts.pointer + layer * n * f
     let q = ws.q.pointer, mu = ws.mu.pointer
-    let eps = normEpsilon
+    let recompute = ws.recomputesActivations
     parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
-      let ctx = ws.chunkRows(.mixingInput, worker: worker, firstAtom: r0)
-      let h = ws.chunkRows(.features, worker: worker, firstAtom: r0)
-      dense(mu + r0 * f3, rows: 3 * m, weights.channelMix, into: vu + r0 * 6 * f, outCount: 2 * f, inCount: f)
-      let epsv = SIMD8<T>(repeating: eps)
-      for i in atoms {
-        let channels = vu + i * 6 * f
-        let v0 = channels, u0 = channels + f, v1 = channels + 2 * f, u1 = channels + 3 * f
-        let v2 = channels + 4 * f, u2 = channels + 5 * f
-        let norms = vnorm + i * f, products = s + i * f, qi = q + i * f, ctxi = ctx + i * 2 * f
-        var k = 0
-        while k + 8 <= f {
-          let a0 = load8(v0 + k), a1 = load8(v1 + k), a2 = load8(v2 + k)
-          let vv = a0 * a0 + a1 * a1 + a2 * a2
-          let norm = (vv + epsv).squareRoot()
-          store8(norm, norms + k)
-          store8(a0 * load8(u0 + k) + a1 * load8(u1 + k) + a2 * load8(u2 + k), products + k)
-          store8(load8(qi + k), ctxi + k)
-          store8(norm, ctxi + f + k)
-          k += 8
-        }
-        while k < f {
-          let vv = v0[k] * v0[k] + v1[k] * v1[k] + v2[k] * v2[k]
-          norms[k] = (vv + eps).squareRoot()
-          products[k] = v0[k] * u0[k] + v1[k] * u1[k] + v2[k] * u2[k]
-          ctxi[k] = qi[k]
-          ctxi[f + k] = norms[k]
-          k += 1
-        }
+      if recompute {
+        (ws.mixingScalarsIn.pointer + layer * n * f + r0 * f).update(from: q + r0 * f, count: m * f)
+        (ws.mixingVectorsIn.pointer + layer * n * f3 + r0 * f3).update(from: mu + r0 * f3, count: m * f3)
       }
-      dense(ctx + r0 * 2 * f, rows: m, weights.hidden, into: a3 + r0 * f, outCount: f, inCount: 2 * f)
-      T._unary(.silu, a3 + r0 * f, h + r0 * f, m * f)
-      dense(h + r0 * f, rows: m, weights.output, into: y + r0 * f3, outCount: f3, inCount: f)
+      let act = activations(ws, layer: layer, worker: worker, firstAtom: r0)
+      computeActivations(ws, atoms: atoms, worker: worker, q: q, mu: mu, act)
+      let y = act.context, vu = act.channels, s = act.products
       for i in atoms {
         let yi = y + i * f3, channels = vu + i * 6 * f, qi = q + i * f, mui = mu + i * f3, si = s + i * f
         var k = 0
@@ -94,13 +133,18 @@ struct MixingBlock<T: TensorScalar>: Sendable {
   /// block's output into gradients with respect to its input (in place, atom by atom).
   func backward(_ ws: PaiNNWorkspace<T>, layer: Int, threads: Int) {
     let n = ws.atomCount, f = featureCount, f3 = 3 * f
-    let vu = ws.mixingChannels.pointer + layer * n * 6 * f, vnorm = ws.mixingNorms.pointer + layer * n * f
-    let a3 = ws.mixingHidden.pointer + layer * n * f, y = ws.mixingContext.pointer + layer * n * f3
-    let s = ws.mixingProducts.pointer + layer * n * f
     let gq = ws.gq.pointer, gmu = ws.gmu.pointer
+    let recompute = ws.recomputesActivations
     parallelChunks(count: ws.chunkCount, threads: threads) { c, worker in
       let atoms = ws.chunkAtoms(c)
       let r0 = atoms.lowerBound, m = atoms.count
+      let act = activations(ws, layer: layer, worker: worker, firstAtom: r0)
+      if recompute {
+        computeActivations(
+          ws, atoms: atoms, worker: worker, q: ws.mixingScalarsIn.pointer + layer * n * f,
+          mu: ws.mixingVectorsIn.pointer + layer * n * f3, act)
+      }
+      let vu = act.channels, vnorm = act.norms, a3 = act.hidden, y = act.context, s = act.products
       let gy = ws.chunkRows(.contextGradients, worker: worker, firstAtom: r0)
       let gh = ws.chunkRows(.featureGradients, worker: worker, firstAtom: r0)
       let gctx = ws.chunkRows(.mixingInputGradients, worker: worker, firstAtom: r0)

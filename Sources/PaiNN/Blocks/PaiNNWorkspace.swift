@@ -8,12 +8,14 @@ import Autodiff
 /// the first call. `PaiNNPotential` keeps a small pool of them, one per concurrent caller.
 ///
 /// Sizes, for N atoms, E edges, F features, L layers, n_rbf basis functions and H = F/2:
-/// per atom and layer the saved activations (19F scalars), per edge the geometry, basis and
-/// edge gradients (2·n_rbf + 10 scalars and one Double vector), and per worker thread one tile
-/// of `tileEdges` edges of filters (2 × 3F) and basis gradients (n_rbf) and one chunk of atoms'
-/// block scratch (15F per atom, `chunkScratch`). The [E, 3F] filters
-/// are never stored whole: each tile of edges computes its own, so memory grows with E·n_rbf
-/// instead of E·3F (a 100,000-atom cell fits in a few GB).
+/// per atom the features and their gradients (12F scalars) and the activations the adjoint
+/// needs, kept (19F per layer) or recomputed (8F per layer kept, `PaiNNActivationStorage`); per
+/// edge the geometry, basis and edge gradients (2·n_rbf + 10 scalars and three indices, or
+/// n_rbf + 10 and a Double distance when φ' is recomputed); and per
+/// worker thread one tile of `tileEdges` edges of filters (2 × 3F) and basis gradients (n_rbf)
+/// and one chunk of atoms' block scratch (`chunkScratch`). The [E, 3F] filters are never stored
+/// whole: each tile of edges computes its own, so memory grows with E·n_rbf instead of E·3F (a
+/// 100,000-atom cell fits in a few GB).
 final class PaiNNWorkspace<T: TensorScalar> {
   let featureCount: Int, layerCount: Int, basisCount: Int, hiddenCount: Int
   /// Edges per tile of the edge kernels: 256, or fewer when the tile's filter product
@@ -32,9 +34,25 @@ final class PaiNNWorkspace<T: TensorScalar> {
   /// rounding) does not depend on the number of threads.
   static var chunkAtoms: Int { 32 }
 
+  /// How this workspace stores activations (the potential's choice, `.automatic` by default).
+  var activationStorage = PaiNNActivationStorage.automatic
+  /// The most memory the kept activations, and separately the kept basis derivatives, may
+  /// take before `.automatic` recomputes them, bytes: 512 MB, about 35,000 atoms at F = 64,
+  /// L = 3 in Float for the activations and 6.7 million edges at n_rbf = 20 for φ'. Below it
+  /// keeping them is faster (`docs/benchmarks.md`, "Activations recomputed").
+  var keptActivationBudget = 512 << 20
+  /// Whether the graph last prepared recomputes its per-atom activations in the adjoint.
+  private(set) var recomputesActivations = false
+  /// Whether the graph last prepared evaluates φ'(d_e) again in each layer's adjoint (from
+  /// `exactDistances`) instead of keeping `basisDerivatives`: 5–15 % of an evaluation, the
+  /// dearer of the two recomputations, so `.automatic` decides it on its own.
+  private(set) var recomputesBasisDerivatives = false
+
   /// Atoms and edges of the graph last prepared.
   private(set) var atomCount = 0, edgeCount = 0
   private var atomCapacity = -1, edgeCapacity = -1, workerCapacity = 0, storedFilterCapacity = 0
+  /// Whether the per-atom buffers were allocated for recomputed activations.
+  private var allocatedForRecomputing = false
   /// Whether the forward pass keeps every layer's raw filters [L, E, 3F] for the adjoint
   /// (when they fit in `storedFilterBudget`); set by `keepFilters`.
   private(set) var storesFilters = false
@@ -65,40 +83,82 @@ final class PaiNNWorkspace<T: TensorScalar> {
     // A buffer that must grow grows by a quarter more than asked, so that a list whose edge
     // count creeps up during MD does not reallocate (and fault in fresh pages) at every new
     // high; the first allocation takes what is asked (a single huge structure pays no more).
-    if n > atomCapacity {
-      let c = max(atomCapacity < 0 ? n : n + n / 4, 1)
+    switch activationStorage {
+    case .kept: (recomputesActivations, recomputesBasisDerivatives) = (false, false)
+    case .recomputed: (recomputesActivations, recomputesBasisDerivatives) = (true, true)
+    case .automatic:
+      recomputesActivations = 19 * f * l * n * MemoryLayout<T>.stride > keptActivationBudget
+      recomputesBasisDerivatives = nR * nE * MemoryLayout<T>.stride > keptActivationBudget
+    }
+    if n > atomCapacity || recomputesActivations != allocatedForRecomputing {
+      let c = max(atomCapacity < 0 || n <= atomCapacity ? n : n + n / 4, 1)
       atomCapacity = c
+      allocatedForRecomputing = recomputesActivations
+      // The buffers of the other storage go first, so that both never coexist.
+      let none = ScratchBuffer<T>(0)
+      (interactionHidden, interactionContext, vectorsIn) = (none, none, none)
+      (mixingChannels, mixingNorms, mixingHidden, mixingContext, mixingProducts) = (none, none, none, none, none)
+      (scalarsIn, mixingScalarsIn, mixingVectorsIn) = (none, none, none)
       q = ScratchBuffer(c * f); mu = ScratchBuffer(c * 3 * f)
       gq = ScratchBuffer(c * f); gmu = ScratchBuffer(c * 3 * f)
       gqNext = ScratchBuffer(c * f); gmuNext = ScratchBuffer(c * 3 * f)
-      interactionHidden = ScratchBuffer(l * c * f); interactionContext = ScratchBuffer(l * c * 3 * f)
       vectorsIn = ScratchBuffer(l * c * 3 * f)
-      mixingChannels = ScratchBuffer(l * c * 6 * f); mixingNorms = ScratchBuffer(l * c * f)
-      mixingHidden = ScratchBuffer(l * c * f); mixingContext = ScratchBuffer(l * c * 3 * f)
-      mixingProducts = ScratchBuffer(l * c * f)
+      if recomputesActivations {
+        // x of one layer at a time (the forward's messages read every atom's); the rest of
+        // the activations live in the chunk scratch.
+        interactionContext = ScratchBuffer(c * 3 * f)
+        scalarsIn = ScratchBuffer(l * c * f)
+        mixingScalarsIn = ScratchBuffer(l * c * f); mixingVectorsIn = ScratchBuffer(l * c * 3 * f)
+      } else {
+        interactionHidden = ScratchBuffer(l * c * f); interactionContext = ScratchBuffer(l * c * 3 * f)
+        mixingChannels = ScratchBuffer(l * c * 6 * f); mixingNorms = ScratchBuffer(l * c * f)
+        mixingHidden = ScratchBuffer(l * c * f); mixingContext = ScratchBuffer(l * c * 3 * f)
+        mixingProducts = ScratchBuffer(l * c * f)
+      }
       readoutHidden = ScratchBuffer(c * hiddenCount); readoutGradients = ScratchBuffer(c * hiddenCount)
       atomEnergies = ScratchBuffer(c)
       edgeStart = ScratchBuffer(c + 1)
-      forces = UnsafeMutableBufferPointer.allocate(capacity: c)
     }
     if nE > edgeCapacity {
       let c = max(edgeCapacity < 0 ? nE : nE + nE / 4, 1)
       edgeCapacity = c
       centers = ScratchBuffer(c); neighbors = ScratchBuffer(c); edgeSource = ScratchBuffer(c)
-      vectors = UnsafeMutableBufferPointer.allocate(capacity: c)
       distances = ScratchBuffer(c); units = ScratchBuffer(3 * c)
-      basis = ScratchBuffer(c * (nR + 1)); basisDerivatives = ScratchBuffer(c * nR)
+      basis = ScratchBuffer(c * (nR + 1))
       cutoffValues = ScratchBuffer(c); cutoffDerivatives = ScratchBuffer(c)
       distanceGradients = ScratchBuffer(c); unitGradients = ScratchBuffer(3 * c)
       listedWithinCutoff = ScratchBuffer(c)
+    }
+    // φ'(d_e) is kept, or evaluated again in the adjoint from d_e in Double: 4·n_rbf bytes
+    // per edge against 8.
+    let keptDerivatives = recomputesBasisDerivatives ? 0 : edgeCapacity * nR
+    if basisDerivatives.count != keptDerivatives {
+      basisDerivatives = ScratchBuffer(0)  // the old one freed before the new one is made
+      basisDerivatives = ScratchBuffer(keptDerivatives)
+    }
+    let exact = recomputesBasisDerivatives ? edgeCapacity : 0
+    if exactDistances.count != exact {
+      exactDistances = ScratchBuffer(0)
+      exactDistances = ScratchBuffer(exact)
     }
     if workers > workerCapacity {
       workerCapacity = workers
       tileFilters = (0..<workers).map { _ in ScratchBuffer(tileEdges * 3 * f) }
       tileFilterGradients = (0..<workers).map { _ in ScratchBuffer(tileEdges * 3 * f) }
       tileBasisGradients = (0..<workers).map { _ in ScratchBuffer(tileEdges * max(nR, 1)) }
+      tileBasisScratch = (0..<workers).map { _ in ScratchBuffer(2 * max(nR, 1)) }
       chunkScratch = (0..<workers).map { _ in ScratchBuffer(Self.chunkAtoms * ChunkRows.totalWidth * f) }
     }
+  }
+
+  /// Bytes of every per-atom buffer (features, gradients, saved activations), as allocated.
+  var atomBufferBytes: Int {
+    let scalars = [
+      q, mu, gq, gmu, gqNext, gmuNext, vectorsIn, interactionHidden, interactionContext, mixingChannels,
+      mixingNorms, mixingHidden, mixingContext, mixingProducts, scalarsIn, mixingScalarsIn, mixingVectorsIn,
+      readoutHidden, readoutGradients,
+    ].reduce(0) { $0 + $1.count }
+    return scalars * MemoryLayout<T>.stride + atomEnergies.count * 8 + edgeStart.count * 4
   }
 
   /// Sets the number of edges the kernels run over (those of the graph's list within the
@@ -119,11 +179,6 @@ final class PaiNNWorkspace<T: TensorScalar> {
     }
   }
 
-  deinit {
-    forces.deallocate()
-    vectors.deallocate()
-  }
-
   // MARK: Atoms (rows of N)
 
   /// q, [N, F], and μ, [N, 3, F]: the features, updated in place block by block.
@@ -131,17 +186,22 @@ final class PaiNNWorkspace<T: TensorScalar> {
   /// ∂E/∂q and ∂E/∂μ, and a second pair the interaction adjoint writes while reading the first.
   var gq = ScratchBuffer<T>(0), gmu = ScratchBuffer<T>(0)
   var gqNext = ScratchBuffer<T>(0), gmuNext = ScratchBuffer<T>(0)
-  /// Saved per layer (layer l at offset l·N·width): W₁q + b₁ [N, F], x [N, 3F], μ entering [N, 3, F].
-  var interactionHidden = ScratchBuffer<T>(0), interactionContext = ScratchBuffer<T>(0), vectorsIn = ScratchBuffer<T>(0)
-  /// Saved per layer: (V, U) [N, 3, 2F], ‖V‖ [N, F], W₃[q, ‖V‖] + b₃ [N, F], (a, b, c) [N, 3F], s [N, F].
+  /// Saved per layer (layer l at offset l·N·width): μ entering the interaction block [N, 3, F].
+  var vectorsIn = ScratchBuffer<T>(0)
+  /// Kept activations, per layer: W₁q + b₁ [N, F] and x [N, 3F] of the interaction block (when
+  /// recomputed: x of the layer at work only, and W₁q + b₁ in the chunk scratch).
+  var interactionHidden = ScratchBuffer<T>(0), interactionContext = ScratchBuffer<T>(0)
+  /// Kept activations, per layer: (V, U) [N, 3, 2F], ‖V‖ [N, F], W₃[q, ‖V‖] + b₃ [N, F],
+  /// (a, b, c) [N, 3F], s [N, F] (when recomputed: in the chunk scratch).
   var mixingChannels = ScratchBuffer<T>(0), mixingNorms = ScratchBuffer<T>(0), mixingHidden = ScratchBuffer<T>(0)
   var mixingContext = ScratchBuffer<T>(0), mixingProducts = ScratchBuffer<T>(0)
+  /// Recomputed activations only, per layer: q entering the interaction block [N, F], and q
+  /// [N, F] and μ [N, 3, F] entering the mixing block.
+  var scalarsIn = ScratchBuffer<T>(0), mixingScalarsIn = ScratchBuffer<T>(0), mixingVectorsIn = ScratchBuffer<T>(0)
   /// Readout W₅q + b₅ and its gradient, [N, H].
   var readoutHidden = ScratchBuffer<T>(0), readoutGradients = ScratchBuffer<T>(0)
   /// σ e_i + μ_Z of each atom, eV, [N].
   var atomEnergies = ScratchBuffer<Double>(0)
-  /// −∂E/∂R, [N], eV/Å.
-  var forces = UnsafeMutableBufferPointer<SIMD3<Double>>.allocate(capacity: 0)
 
   // MARK: Edges (CSR: the edges of atom i are edgeStart[i] ..< edgeStart[i + 1])
 
@@ -151,12 +211,13 @@ final class PaiNNWorkspace<T: TensorScalar> {
   var edgeStart = ScratchBuffer<Int32>(0)
   /// Center i, neighbour j and the graph's index of each edge, [E].
   var centers = ScratchBuffer<Int32>(0), neighbors = ScratchBuffer<Int32>(0), edgeSource = ScratchBuffer<Int32>(0)
-  /// r_e, [E], Å.
-  var vectors = UnsafeMutableBufferPointer<SIMD3<Double>>.allocate(capacity: 0)
   /// d_e [E], û_e [E, 3], (φ(d_e), 1) [E, n_rbf + 1] (`basisStride`), φ'(d_e) [E, n_rbf],
   /// f_cut and f'_cut [E].
   var distances = ScratchBuffer<T>(0), units = ScratchBuffer<T>(0)
   var basis = ScratchBuffer<T>(0), basisDerivatives = ScratchBuffer<T>(0)
+  /// d_e in Double, [E], from which the adjoint evaluates φ'(d_e) again when the workspace
+  /// recomputes basis derivatives (`basisDerivatives` is then empty).
+  var exactDistances = ScratchBuffer<Double>(0)
   var cutoffValues = ScratchBuffer<T>(0), cutoffDerivatives = ScratchBuffer<T>(0)
   /// ∂E/∂d_e [E] and ∂E/∂û_e [E, 3] of the messages each edge carries (see `InteractionBlock`).
   var distanceGradients = ScratchBuffer<T>(0), unitGradients = ScratchBuffer<T>(0)
@@ -166,10 +227,13 @@ final class PaiNNWorkspace<T: TensorScalar> {
   /// One tile of filters W_e and ∂E/∂W_e, [tileEdges, 3F], and ∂E/∂φ, [tileEdges, n_rbf].
   var tileFilters: [ScratchBuffer<T>] = [], tileFilterGradients: [ScratchBuffer<T>] = []
   var tileBasisGradients: [ScratchBuffer<T>] = []
+  /// φ(d) and φ'(d) of one edge in Double, [2·n_rbf] (recomputed basis derivatives only).
+  var tileBasisScratch: [ScratchBuffer<Double>] = []
 
   /// The scratch rows a block needs only while it works on one chunk of atoms (written and read
-  /// by the same worker within the chunk), per worker: `chunkAtoms` rows of each, 15F scalars
-  /// per row instead of 15F per atom of the graph (3.8 kB per atom at F = 64).
+  /// by the same worker within the chunk), per worker: `chunkAtoms` rows of each, 28F scalars
+  /// per row (15F of block scratch, 13F of recomputed activations) instead of as many per atom
+  /// of the graph.
   var chunkScratch: [ScratchBuffer<T>] = []
 
   /// The kinds of chunk scratch rows, with their widths in units of F.
@@ -182,6 +246,10 @@ final class PaiNNWorkspace<T: TensorScalar> {
     case mixingInput, mixingInputGradients
     /// ∂E/∂(V, U) [3, 2F].
     case channelGradients
+    /// Recomputed activations (see `ActivationStorage.recomputed`): W₁q + b₁ of the
+    /// interaction block [F]; (V, U) [3, 2F], ‖V‖ [F], W₃[q, ‖V‖] + b₃ [F], (a, b, c) [3F] and
+    /// s [F] of the mixing block.
+    case contextHidden, mixingChannels, mixingNorms, mixingHidden, mixingContext, mixingProducts
 
     /// Width of one row, in units of F.
     var width: Int {
@@ -190,6 +258,9 @@ final class PaiNNWorkspace<T: TensorScalar> {
       case .contextGradients: 3
       case .mixingInput, .mixingInputGradients: 2
       case .channelGradients: 6
+      case .contextHidden, .mixingNorms, .mixingHidden, .mixingProducts: 1
+      case .mixingChannels: 6
+      case .mixingContext: 3
       }
     }
     /// Where this kind's rows start in a worker's scratch, in units of F per chunk row: after
@@ -202,10 +273,16 @@ final class PaiNNWorkspace<T: TensorScalar> {
       case .mixingInput: Self.contextGradients.offset + Self.contextGradients.width
       case .mixingInputGradients: Self.mixingInput.offset + Self.mixingInput.width
       case .channelGradients: Self.mixingInputGradients.offset + Self.mixingInputGradients.width
+      case .contextHidden: Self.channelGradients.offset + Self.channelGradients.width
+      case .mixingChannels: Self.contextHidden.offset + Self.contextHidden.width
+      case .mixingNorms: Self.mixingChannels.offset + Self.mixingChannels.width
+      case .mixingHidden: Self.mixingNorms.offset + Self.mixingNorms.width
+      case .mixingContext: Self.mixingHidden.offset + Self.mixingHidden.width
+      case .mixingProducts: Self.mixingContext.offset + Self.mixingContext.width
       }
     }
-    /// Width of a worker's scratch row, in units of F (15).
-    static var totalWidth: Int { channelGradients.offset + channelGradients.width }
+    /// Width of a worker's scratch row, in units of F (28).
+    static var totalWidth: Int { mixingProducts.offset + mixingProducts.width }
   }
 
   /// `worker`'s scratch rows of `kind` for the chunk whose first atom is `r0`, addressed by the

@@ -36,6 +36,8 @@ extension MLFF.Bench {
     var noPeer = false
     @Option(help: "Which executions of the student to time: fused (the inference path) or tensor (also the tensor-engine path, with the ratio).")
     var engine: PaiNNEngine = .fused
+    @Option(help: "What the adjoint keeps from the forward pass: automatic (recompute beyond 512 MB of activations), kept or recomputed; the same numbers, another memory and time.")
+    var activations: PaiNNActivationStorage = .automatic
     @Option(name: .customLong("large-cu"), help: "Also time an fcc Cu cell of n×n×n conventional cells (4n³ atoms; 30 gives 108,000), mlff only.")
     var largeCu: Int?
 
@@ -70,7 +72,7 @@ extension MLFF.Bench {
         let model = PaiNNModel.random(preset.configuration, elements: [1, 6, 8, 14, 29], seed: 0)
         let modelURL = folder.appendingPathComponent("\(name).safetensors")
         try model.write(to: modelURL, dtype: .f32)
-        let potential = PaiNNPotential(model: model, precision: .float, threads: threads)
+        let potential = PaiNNPotential(model: model, precision: .float, threads: threads, activations: activations)
         var mine: [Double] = [], tensor: [Double] = []
         let trainable = engine == .tensor ? PaiNNTrainable<Float>(model) : nil
         var edges: [Int] = []
