@@ -40,10 +40,11 @@ public struct PaiNNGraph: Sendable {
   ///   - structures: the batch; each may be a molecule or periodic.
   ///   - elements: the model's atomic numbers; atom species are indices into it.
   ///   - cutoff: neighbour-list cutoff, Å.
+  ///   - firstIndex: the index of `structures[0]` in the caller's batch, for error messages.
   /// - Throws: `PotentialError.unsupportedElements` naming the first structure with an
   ///   element outside `elements`, or `.failed` when its neighbour list cannot be built.
-  public init(_ structures: [Structure], elements: [Int], cutoff: Double) throws {
-    try requireSupport(structures, supported: Set(elements))
+  public init(_ structures: [Structure], elements: [Int], cutoff: Double, firstIndex: Int = 0) throws {
+    try requireSupport(structures, supported: Set(elements), firstIndex: firstIndex)
     var index = [Int: Int32]()
     for (k, z) in elements.enumerated() { index[z] = Int32(k) }
     // Every structure's list first, so that the edge arrays are allocated once at their final
@@ -54,7 +55,7 @@ public struct PaiNNGraph: Sendable {
       do {
         lists.append(try neighborList(structure, cutoff: cutoff))
       } catch {
-        throw PotentialError.failed("structure \(s): \(error)")
+        throw PotentialError.failed("structure \(firstIndex + s): \(error)")
       }
     }
     let totalAtoms = structures.reduce(0) { $0 + $1.count }, totalEdges = lists.reduce(0) { $0 + $1.count }

@@ -43,6 +43,9 @@ public final class PaiNNPotential: Potential, Sendable {
   /// Whether the adjoint keeps or recomputes the per-atom activations (the same numbers
   /// either way; `.automatic` recomputes them for structures too large to keep them).
   public let activations: PaiNNActivationStorage
+  /// Atoms per group when a batch of small structures is cut into groups (see `compute`; 0:
+  /// every batch in one pass).
+  public let groupAtoms: Int
   private let floatNetwork: PaiNNNetwork<Float>?
   private let doubleNetwork: PaiNNNetwork<Double>?
   private let floatWorkspaces = WorkspacePool<Float>()
@@ -55,17 +58,21 @@ public final class PaiNNPotential: Potential, Sendable {
   ///   - threads: threads of one evaluation (default: the active processors).
   ///   - skin: Verlet skin of the neighbour list, Å (default 0: a new list every call).
   ///   - activations: what the adjoint keeps from the forward pass (default `.automatic`).
+  ///   - groupAtoms: atoms per group of a batch of small structures (default
+  ///     `defaultGroupAtoms`; 0: one pass per batch).
   public init(
     model: PaiNNModel, precision: PaiNNPrecision = .float, threads: Int? = nil, skin: Double = 0,
-    activations: PaiNNActivationStorage = .automatic
+    activations: PaiNNActivationStorage = .automatic, groupAtoms: Int = PaiNNPotential.defaultGroupAtoms
   ) {
     precondition(skin >= 0 && skin.isFinite, "the Verlet skin must be ≥ 0 Å, got \(skin)")
+    precondition(groupAtoms >= 0, "groupAtoms must be ≥ 0, got \(groupAtoms)")
     TensorThreads.keepFreedMemory()
     self.model = model
     self.precision = precision
     self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
     self.skin = skin
     self.activations = activations
+    self.groupAtoms = groupAtoms
     floatNetwork = precision == .float ? PaiNNNetwork<Float>(model) : nil
     doubleNetwork = precision == .double ? PaiNNNetwork<Double>(model) : nil
   }
@@ -78,10 +85,10 @@ public final class PaiNNPotential: Potential, Sendable {
   }
 
   /// The same model with other evaluation settings.
-  public func with(threads: Int? = nil, skin: Double? = nil) -> PaiNNPotential {
+  public func with(threads: Int? = nil, skin: Double? = nil, groupAtoms: Int? = nil) -> PaiNNPotential {
     PaiNNPotential(
       model: model, precision: precision, threads: threads ?? self.threads, skin: skin ?? self.skin,
-      activations: activations)
+      activations: activations, groupAtoms: groupAtoms ?? self.groupAtoms)
   }
 
   /// The model's cutoff r_c, Å.
@@ -94,11 +101,73 @@ public final class PaiNNPotential: Potential, Sendable {
   /// the number of calls).
   public var neighbourListBuilds: Int { lists.withLock { $0?.builds ?? 0 } }
 
-  /// Energy, and forces, stress and per-atom energies when asked, for every structure, in one pass.
+  /// Atoms per group of a batch of small structures (see `compute`): 64, about what keeps one
+  /// group's activations and edge arrays within a core's 2 MB L2 cache at F = 64 (the fastest
+  /// of 32–192 for ethanol and biphenyl; docs/benchmarks.md, "Many small structures").
+  public static var defaultGroupAtoms: Int { 64 }
+
+  /// Energy, and forces, stress and per-atom energies when asked, for every structure.
+  ///
+  /// A batch whose structures are small is cut into groups of consecutive structures of about
+  /// `groupAtoms` atoms, each evaluated as one graph in one pass, the groups spread over the
+  /// threads (each group on one thread, with its own workspace): a batch evaluated as one
+  /// graph would stream every layer's activations of all its atoms through memory, and its
+  /// threads would meet at every block. A structure larger than a group, a batch of one group
+  /// and a Verlet-skin list (kept for one batch) take one pass over the whole batch with the
+  /// threads splitting its atoms. The grouping depends on the structures only, so the results
+  /// do not depend on the number of threads.
   /// - Throws: `PotentialError.unsupportedElements` naming the structure and the elements.
   public func compute(_ structures: [Structure], _ properties: PropertySet) throws -> [Results] {
     guard !structures.isEmpty else { return [] }
-    let graph = try self.graph(structures)
+    let groups = skin > 0 || groupAtoms == 0 ? [0..<structures.count] : Self.groups(structures.map(\.count), atoms: groupAtoms)
+    guard groups.count > 1 else { return try computeInOnePass(structures, properties, threads: threads) }
+    @Sendable func group(_ g: Int, threads: Int) -> Result<[Results], Error> {
+      Result { try computeInOnePass(Array(structures[groups[g]]), properties, threads: threads, firstIndex: groups[g].lowerBound) }
+    }
+    // Structures larger than a group first, one at a time with every thread inside each; then
+    // the groups of small ones, a thread each, taken in turn by the workers.
+    let large = groups.indices.filter { groups[$0].count == 1 && structures[groups[$0].lowerBound].count > groupAtoms }
+    let small = groups.indices.filter { !(groups[$0].count == 1 && structures[groups[$0].lowerBound].count > groupAtoms) }
+    var outcomes = [Int: Result<[Results], Error>]()
+    for g in large { outcomes[g] = group(g, threads: threads) }
+    let next = Locked(0), done = Locked([Int: Result<[Results], Error>]())
+    DispatchQueue.concurrentPerform(iterations: min(threads, small.count)) { _ in
+      while true {
+        let k = next.withLock { k in
+          defer { k += 1 }
+          return k
+        }
+        guard k < small.count else { return }
+        let outcome = group(small[k], threads: 1)
+        done.withLock { $0[small[k]] = outcome }
+      }
+    }
+    outcomes.merge(done.withLock { $0 }) { a, _ in a }
+    // In batch order, so that the error thrown is the first structure's that has one.
+    return try groups.indices.flatMap { try outcomes[$0]!.get() }
+  }
+
+  /// Consecutive structures in groups of at most `atoms` atoms (a structure larger than that
+  /// alone in its group), as ranges of indices.
+  /// - Parameter counts: atoms of each structure.
+  static func groups(_ counts: [Int], atoms: Int) -> [Range<Int>] {
+    var groups: [Range<Int>] = []
+    var start = 0, total = 0
+    for (s, n) in counts.enumerated() {
+      if s > start && total + n > atoms {
+        groups.append(start..<s)
+        (start, total) = (s, 0)
+      }
+      total += n
+    }
+    groups.append(start..<counts.count)
+    return groups
+  }
+
+  /// `compute` of the structures as one graph in one pass, the atoms split over `threads`.
+  /// - Parameter firstIndex: the index of `structures[0]` in the caller's batch, for errors.
+  func computeInOnePass(_ structures: [Structure], _ properties: PropertySet, threads: Int, firstIndex: Int = 0) throws -> [Results] {
+    let graph = try self.graph(structures, firstIndex: firstIndex)
     let needGradients = properties.contains(.forces) || properties.contains(.stress)
     let out: PaiNNEvaluation
     if let floatNetwork {
@@ -129,9 +198,9 @@ public final class PaiNNPotential: Potential, Sendable {
 
   /// The graph of a batch: a new neighbour list, or with a skin the last one with these
   /// positions while no atom has moved more than skin/2 since it was built.
-  func graph(_ structures: [Structure]) throws -> PaiNNGraph {
+  func graph(_ structures: [Structure], firstIndex: Int = 0) throws -> PaiNNGraph {
     let cutoff = model.configuration.cutoff
-    guard skin > 0 else { return try PaiNNGraph(structures, elements: model.elements, cutoff: cutoff) }
+    guard skin > 0 else { return try PaiNNGraph(structures, elements: model.elements, cutoff: cutoff, firstIndex: firstIndex) }
     if let reused = lists.withLock({ $0?.graph(for: structures, skin: skin) }) { return reused }
     let graph = try PaiNNGraph(structures, elements: model.elements, cutoff: cutoff + skin)
     lists.withLock { cached in

@@ -1,7 +1,7 @@
 import Atomistic
 import Basics
 import Foundation
-import PaiNN
+@testable import PaiNN
 import Potentials
 import Testing
 
@@ -28,6 +28,54 @@ import Testing
     for threads in [2, 3] {
       let many = flat(try PaiNNPotential(model: model, precision: precision, threads: threads).compute(batch, .all))
       #expect(many == one, "\(threads) threads differ from 1")
+    }
+  }
+
+  /// A batch of small structures goes in groups of consecutive structures of about
+  /// `defaultGroupAtoms` atoms, each one graph on one thread: a structure larger than a group is
+  /// alone in its own.
+  @Test func batchesAreCutIntoGroupsOfConsecutiveStructures() {
+    #expect(PaiNNPotential.groups([10, 60, 5, 100, 3, 3], atoms: 64) == [0..<1, 1..<2, 2..<3, 3..<4, 4..<6])
+    #expect(PaiNNPotential.groups([9, 9, 9, 9, 9, 9, 9, 9], atoms: 32) == [0..<3, 3..<6, 6..<8])
+    #expect(PaiNNPotential.groups([200], atoms: 64) == [0..<1])
+  }
+
+  /// A batch of many molecules and crystals, evaluated in groups spread over threads, gives
+  /// each structure what evaluating its group alone gives (bit for bit), the same for 1, 2
+  /// and 3 threads, and agrees with one pass over the whole batch to Float rounding (the
+  /// chunks of atoms, and so the roundings, differ).
+  @Test func groupedBatchesAgreeWithOnePass() throws {
+    let model = Fixtures.model()
+    var structures: [Structure] = []
+    for k in 0..<14 {
+      let base: Structure = k % 5 == 3 ? Fixtures.silicon.supercell(2, 2, 2) : k % 2 == 0 ? Fixtures.ethanol : Fixtures.silicon
+      structures.append(Fixtures.rattled(base, amplitude: 0.05, seed: UInt64(k)))
+    }
+    let groups = PaiNNPotential.groups(structures.map { $0.count }, atoms: PaiNNPotential.defaultGroupAtoms)
+    #expect(groups.count > 3)
+    let one = PaiNNPotential(model: model, threads: 1)
+    let grouped = flat(try one.compute(structures, .all))
+    let alone = try groups.flatMap { try one.computeInOnePass(Array(structures[$0]), .all, threads: 1) }
+    #expect(grouped == flat(alone))
+    for threads in [2, 3] {
+      #expect(flat(try PaiNNPotential(model: model, threads: threads).compute(structures, .all)) == grouped, "\(threads) threads")
+    }
+    let whole = flat(try one.computeInOnePass(structures, .all, threads: 1))
+    let worst = zip(whole, grouped).map { abs($0 - $1) / max(1, abs($0)) }.max() ?? 0
+    #expect(whole.count == grouped.count && worst < 1e-5, "largest relative difference \(worst)")
+  }
+
+  /// An element the model does not know, in a structure of a later group, is reported with
+  /// that structure's index in the whole batch.
+  @Test func groupedBatchErrorsNameTheStructureOfTheBatch() throws {
+    var structures = Array(repeating: Fixtures.ethanol, count: 20)
+    structures[13].atomicNumbers[2] = 29
+    do {
+      _ = try PaiNNPotential(model: Fixtures.model(), threads: 2).compute(structures, .all)
+      Issue.record("no error")
+    } catch let error as PotentialError {
+      guard case .unsupportedElements(let index, let z, _) = error else { Issue.record("\(error)"); return }
+      #expect(index == 13 && z == [29])
     }
   }
 

@@ -38,12 +38,15 @@ extension MLFF.Bench {
     var engine: PaiNNEngine = .fused
     @Option(help: "What the adjoint keeps from the forward pass: automatic (recompute beyond 512 MB of activations), kept or recomputed; the same numbers, another memory and time.")
     var activations: PaiNNActivationStorage = .automatic
+    @Option(help: "Also time the molecules in batches of this many copies, one pass per batch (what mlff predict --batch-size and mlff_compute_batch do), mlff only: µs per structure alone and in the batch.")
+    var batch: Int?
     @Option(name: .customLong("large-cu"), help: "Also time an fcc Cu cell of n×n×n conventional cells (4n³ atoms; 30 gives 108,000), mlff only.")
     var largeCu: Int?
 
     func validate() throws {
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
       guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+      if let batch, batch < 2 { throw ValidationError("--batch must be at least 2, got \(batch)") }
     }
 
     func run() throws {
@@ -85,6 +88,16 @@ extension MLFF.Bench {
             tensor.append(try medianTime { _ = trainable.forward(try trainable.batch([structure]), .energyAndForces, createGraph: false) })
           }
         }
+        var batched: [(name: String, alone: Double, inBatch: Double, onePass: Double)] = []
+        if let batch {
+          for (k, c) in cases.enumerated() where !c.structure.isPeriodic {
+            let copies = Array(repeating: c.structure, count: batch)
+            let onePass = potential.with(groupAtoms: 0)
+            batched.append((
+              c.name, mine[k], try medianTime { _ = try potential.compute(copies, .energyAndForces) } / Double(batch),
+              try medianTime { _ = try onePass.compute(copies, .energyAndForces) } / Double(batch)))
+          }
+        }
         let peer = noPeer ? nil : try runPeer(model: modelURL, structures: structuresURL)
         for (k, c) in (cases + mineOnly).enumerated() {
           let theirs = k < cases.count ? peer?[k] : nil
@@ -100,6 +113,12 @@ extension MLFF.Bench {
             + pad(String(format: "%.1f", cost(k) / mine[k] / 1e9), 9, right: true)
             + pad(String(format: "%.1f", mine[k] * 1e6 / Double(c.structure.count)), 9, right: true))
 
+        }
+        for b in batched {
+          print(pad(name, 8) + pad(b.name, 10) + "  µs per structure: alone " + String(format: "%.1f", b.alone * 1e6)
+            + ", in a batch of \(batch!) " + String(format: "%.1f", b.inBatch * 1e6)
+            + " (groups of \(PaiNNPotential.defaultGroupAtoms) atoms), " + String(format: "%.1f", b.onePass * 1e6)
+            + " (the batch as one graph); alone / grouped " + String(format: "%.2f", b.alone / b.inBatch))
         }
       }
     }
