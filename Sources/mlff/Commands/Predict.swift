@@ -22,8 +22,8 @@ extension MLFF {
     @OptionGroup var student: ModelOptions
     @Option(name: [.short, .customLong("output")], help: "Output extxyz file (replaced when it exists).")
     var output: String
-    @Option(help: "Frames evaluated together in one pass.")
-    var batchSize = 16
+    @Option(help: "Frames evaluated together (small ones in groups of about 64 atoms, a thread each).")
+    var batchSize = 64
     @OptionGroup(title: "Where the labels are written")
     var keys: LabelKeyOptions
     @OptionGroup var progress: ProgressOptions
