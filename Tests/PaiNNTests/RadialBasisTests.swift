@@ -1,6 +1,6 @@
 import Autodiff
 import Foundation
-import PaiNN
+@testable import PaiNN
 import Testing
 
 /// Every radial basis, through the protocol: the scalar form against the tensor form, the
@@ -54,6 +54,25 @@ import Testing
   }
 
   /// The Gaussian basis: centres on an even grid over [0, r_c], width the spacing.
+  /// The basis and the cosine cutoff evaluated together (the sine basis sharing its sine and
+  /// cosine with the cutoff) give exactly what the two give apart, inside the cutoff and
+  /// beyond it; and the cutoff is ½(cos(πd/r_c) + 1) with derivative −(π/2r_c) sin(πd/r_c).
+  @Test(arguments: RadialBasisKind.allCases)
+  func basisAndCutoffTogetherEqualApart(kind: RadialBasisKind) {
+    let rc = 5.0, n = 20
+    let basis = kind.basis(count: n, cutoff: rc)
+    var phi = [Double](repeating: 0, count: n), dphi = phi, phi2 = phi, dphi2 = phi
+    for d in stride(from: 0.3, through: 6.0, by: 0.0137) {
+      let together = basis.valuesAndCutoff(at: d, into: &phi, derivatives: &dphi)
+      basis.values(at: d, into: &phi2, derivatives: &dphi2)
+      let apart = cosineCutoff(d, cutoff: rc)
+      #expect(phi == phi2 && dphi == dphi2, "d = \(d)")
+      #expect(together.value == apart.value && together.derivative == apart.derivative, "d = \(d)")
+      let expected = d < rc ? ((cos(Double.pi * d / rc) + 1) / 2, -Double.pi / (2 * rc) * sin(Double.pi * d / rc)) : (0, 0)
+      #expect(abs(together.value - expected.0) < 1e-15 && abs(together.derivative - expected.1) < 1e-15, "d = \(d)")
+    }
+  }
+
   @Test func gaussianCentresAndWidth() {
     let basis = GaussianBasis(count: 5, cutoff: 4.0)
     #expect(basis.centres == [0, 1, 2, 3, 4])

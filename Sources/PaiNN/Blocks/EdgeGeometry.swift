@@ -62,7 +62,6 @@ enum EdgeGeometry {
     for i in stride(from: n, to: 0, by: -1) { start[i] = start[i - 1] }
     start[0] = 0
     ws.keepEdges(kept)
-    let cutoff = radial.cutoff
     let source = ws.edgeSource.pointer, csrCenters = ws.centers.pointer, csrNeighbors = ws.neighbors.pointer
     let distances = ws.distances.pointer, units = ws.units.pointer
     let basis = ws.basis.pointer, basisDerivatives = ws.basisDerivatives.pointer
@@ -85,7 +84,7 @@ enum EdgeGeometry {
                   let d = (r * r).sum().squareRoot()
                   distances[p] = T(d)
                   for c in 0..<3 { units[3 * p + c] = T(r[c] / d) }
-                  radial.values(at: d, into: phi, derivatives: dphi)
+                  let fc = radial.valuesAndCutoff(at: d, into: phi, derivatives: dphi)
                   let row = basis + p * (nR + 1)
                   for k in 0..<nR { row[k] = T(phi[k]) }
                   if recompute {
@@ -95,7 +94,6 @@ enum EdgeGeometry {
                     for k in 0..<nR { drow[k] = T(dphi[k]) }
                   }
                   row[nR] = 1
-                  let fc = cosineCutoff(d, cutoff: cutoff)
                   cutoffValues[p] = T(fc.value)
                   cutoffDerivatives[p] = T(fc.derivative)
                 }
@@ -189,8 +187,16 @@ struct EdgeTensors<S: TensorScalar> {
 @inline(__always)
 func cosineCutoff(_ d: Double, cutoff: Double) -> (value: Double, derivative: Double) {
   guard d < cutoff else { return (0, 0) }
-  let a = Double.pi * d / cutoff
-  return ((Foundation.cos(a) + 1) / 2, -Double.pi / (2 * cutoff) * Foundation.sin(a))
+  let a = Double.pi / cutoff * d
+  return cosineCutoff(d, cutoff: cutoff, sine: Foundation.sin(a), cosine: Foundation.cos(a))
+}
+
+/// `cosineCutoff` from sin and cos of its angle πd/r_c (computed as `Double.pi / cutoff * d`),
+/// for a caller that has them already.
+@inline(__always)
+func cosineCutoff(_ d: Double, cutoff: Double, sine: Double, cosine: Double) -> (value: Double, derivative: Double) {
+  guard d < cutoff else { return (0, 0) }
+  return ((cosine + 1) / 2, -Double.pi / (2 * cutoff) * sine)
 }
 
 /// The cosine cutoff of a tensor of distances, differentiable in them.

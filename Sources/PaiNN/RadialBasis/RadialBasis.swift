@@ -25,10 +25,27 @@ public protocol RadialBasis: Sendable {
   ///   - derivatives: out, [count], per Å; nil when not needed.
   func values(at d: Double, into values: UnsafeMutablePointer<Double>, derivatives: UnsafeMutablePointer<Double>?)
 
+  /// `values(at:into:derivatives:)` and Behler's cosine cutoff at `d` with r_c = `cutoff`
+  /// (`cosineCutoff`), together: a basis built on the same angle πd/r_c shares its sine and
+  /// cosine with the cutoff instead of evaluating them twice.
+  /// - Returns: f_cut(d) and df_cut/dd, dimensionless and Å⁻¹.
+  func valuesAndCutoff(
+    at d: Double, into values: UnsafeMutablePointer<Double>, derivatives: UnsafeMutablePointer<Double>?
+  ) -> (value: Double, derivative: Double)
+
   /// φ(d) as a tensor whose graph reaches `d`.
   /// - Parameter d: distances, [nEdges, 1], Å.
   /// - Returns: [nEdges, count].
   func expand<S: TensorScalar>(_ d: Tensor<S>) -> Tensor<S>
+}
+
+extension RadialBasis {
+  public func valuesAndCutoff(
+    at d: Double, into values: UnsafeMutablePointer<Double>, derivatives: UnsafeMutablePointer<Double>?
+  ) -> (value: Double, derivative: Double) {
+    self.values(at: d, into: values, derivatives: derivatives)
+    return cosineCutoff(d, cutoff: cutoff)
+  }
 }
 
 extension RadialBasisKind {

@@ -27,10 +27,30 @@ public struct SineBasis: RadialBasis {
   /// `sin((n+1)x) = 2cos x·sin(nx) − sin((n−1)x)` and the same for cos, with x = πd/r_c
   /// (exact in exact arithmetic; in Double the error grows by about one ulp per step).
   public func values(at d: Double, into values: UnsafeMutablePointer<Double>, derivatives: UnsafeMutablePointer<Double>?) {
+    let x = Double.pi / cutoff * d
+    fill(d, sine: sin(x), cosine: cos(x), into: values, derivatives: derivatives)
+  }
+
+  /// The cosine cutoff's angle πd/r_c is this basis's x: one sine and one cosine serve both,
+  /// with the cutoff's formulas as `cosineCutoff` evaluates them.
+  public func valuesAndCutoff(
+    at d: Double, into values: UnsafeMutablePointer<Double>, derivatives: UnsafeMutablePointer<Double>?
+  ) -> (value: Double, derivative: Double) {
+    let x = Double.pi / cutoff * d
+    let s1 = sin(x), c1 = cos(x)
+    fill(d, sine: s1, cosine: c1, into: values, derivatives: derivatives)
+    return cosineCutoff(d, cutoff: cutoff, sine: s1, cosine: c1)
+  }
+
+  /// φ and φ' from sin x and cos x, x = πd/r_c.
+  @inline(__always)
+  private func fill(
+    _ d: Double, sine s1: Double, cosine c1: Double, into values: UnsafeMutablePointer<Double>,
+    derivatives: UnsafeMutablePointer<Double>?
+  ) {
     let inverse = 1 / d
     let step = Double.pi / cutoff
-    let x = step * d
-    let s1 = sin(x), c1 = cos(x), twoCos = 2 * c1
+    let twoCos = 2 * c1
     var sPrevious = 0.0, cPrevious = 1.0, s = s1, c = c1
     for n in 0..<count {
       let k = Double(n + 1) * step
