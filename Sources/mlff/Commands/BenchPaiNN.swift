@@ -40,6 +40,8 @@ extension MLFF.Bench {
     var activations: PaiNNActivationStorage = .automatic
     @Option(help: "Also time the molecules in batches of this many copies, one pass per batch (what mlff predict --batch-size and mlff_compute_batch do), mlff only: µs per structure alone and in the batch.")
     var batch: Int?
+    @Flag(help: "With --batch, also time the molecules with a model whose arithmetic is negligible (F = 8, one layer, 4 basis functions): what a structure costs beyond its arithmetic (neighbour list, graph, edge geometry, results).")
+    var overhead = false
     @Option(name: .customLong("large-cu"), help: "Also time an fcc Cu cell of n×n×n conventional cells (4n³ atoms; 30 gives 108,000), mlff only.")
     var largeCu: Int?
 
@@ -47,6 +49,7 @@ extension MLFF.Bench {
       guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
       guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
       if let batch, batch < 2 { throw ValidationError("--batch must be at least 2, got \(batch)") }
+      if overhead && batch == nil { throw ValidationError("--overhead needs --batch") }
     }
 
     func run() throws {
@@ -120,6 +123,22 @@ extension MLFF.Bench {
             + " (groups of \(PaiNNPotential.defaultGroupAtoms) atoms), " + String(format: "%.1f", b.onePass * 1e6)
             + " (the batch as one graph); alone / grouped " + String(format: "%.2f", b.alone / b.inBatch))
         }
+      }
+      if overhead, let batch { try printOverhead(cases, batch: batch) }
+    }
+
+    /// µs per structure of the molecules alone and in batches of `batch` with a model of almost
+    /// no arithmetic.
+    func printOverhead(_ cases: [(name: String, structure: Structure)], batch: Int) throws {
+      let configuration = PaiNNConfiguration(featureCount: 8, layerCount: 1, radialBasisCount: 4)
+      let potential = PaiNNPotential(
+        model: PaiNNModel.random(configuration, elements: [1, 6, 8, 14, 29], seed: 0), precision: .float, threads: threads)
+      for c in cases where !c.structure.isPeriodic {
+        let alone = try medianTime { _ = try potential.compute([c.structure], .energyAndForces) }
+        let copies = Array(repeating: c.structure, count: batch)
+        let inBatch = try medianTime { _ = try potential.compute(copies, .energyAndForces) } / Double(batch)
+        print(pad("F=8 L=1", 8) + pad(c.name, 10) + "  µs per structure beyond the arithmetic: alone "
+          + String(format: "%.1f", alone * 1e6) + ", in a batch of \(batch) " + String(format: "%.1f", inBatch * 1e6))
       }
     }
 
