@@ -48,8 +48,8 @@ public final class PaiNNPotential: Potential, Sendable {
   public let groupAtoms: Int
   private let floatNetwork: PaiNNNetwork<Float>?
   private let doubleNetwork: PaiNNNetwork<Double>?
-  private let floatWorkspaces = WorkspacePool<Float>()
-  private let doubleWorkspaces = WorkspacePool<Double>()
+  let floatWorkspaces: WorkspacePool<Float>
+  let doubleWorkspaces: WorkspacePool<Double>
   private let lists = Locked<VerletList?>(nil)
 
   /// - Parameters:
@@ -73,6 +73,10 @@ public final class PaiNNPotential: Potential, Sendable {
     self.skin = skin
     self.activations = activations
     self.groupAtoms = groupAtoms
+    // One workspace per thread that evaluates groups of a batch at once, and a few more
+    // for concurrent callers.
+    floatWorkspaces = WorkspacePool(keeping: self.threads + 3)
+    doubleWorkspaces = WorkspacePool(keeping: self.threads + 3)
     floatNetwork = precision == .float ? PaiNNNetwork<Float>(model) : nil
     doubleNetwork = precision == .double ? PaiNNNetwork<Double>(model) : nil
   }
@@ -250,15 +254,29 @@ final class WorkspacePool<T: TensorScalar>: @unchecked Sendable {
   // Invariant: `idle` is only touched under `lock`; a workspace is used by one caller at a time.
   private var idle: [PaiNNWorkspace<T>] = []
   private let lock = NSLock()
+  /// The most idle workspaces kept (beyond it a returned one is freed).
+  let keeping: Int
+
+  init(keeping: Int) { self.keeping = keeping }
+
+  private var madeCount = 0
+
+  /// Workspaces made so far (a steady state makes none).
+  var made: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return madeCount
+  }
 
   func with<R>(_ make: () -> PaiNNWorkspace<T>, _ body: (PaiNNWorkspace<T>) -> R) -> R {
     lock.lock()
     let ws = idle.popLast()
+    if ws == nil { madeCount += 1 }
     lock.unlock()
     let workspace = ws ?? make()
     defer {
       lock.lock()
-      if idle.count < 4 { idle.append(workspace) }
+      if idle.count < keeping { idle.append(workspace) }
       lock.unlock()
     }
     return body(workspace)

@@ -65,6 +65,18 @@ import Testing
     #expect(whole.count == grouped.count && worst < 1e-5, "largest relative difference \(worst)")
   }
 
+  /// Groups evaluated at once each take a workspace; the potential keeps them all, so a
+  /// repeated batch (MD of many molecules, a server) makes no new one after the first call.
+  @Test func groupedBatchesReuseTheirWorkspaces() throws {
+    let potential = PaiNNPotential(model: Fixtures.model(), threads: 6)
+    let structures = Array(repeating: Fixtures.ethanol, count: 60)
+    _ = try potential.compute(structures, .all)
+    let made = potential.floatWorkspaces.made
+    #expect(made >= 1 && made <= 6)
+    for _ in 0..<3 { _ = try potential.compute(structures, .all) }
+    #expect(potential.floatWorkspaces.made == made)
+  }
+
   /// An element the model does not know, in a structure of a later group, is reported with
   /// that structure's index in the whole batch.
   @Test func groupedBatchErrorsNameTheStructureOfTheBatch() throws {
