@@ -116,10 +116,10 @@ public final class PaiNNPotential: Potential, Sendable {
   /// `groupAtoms` atoms, each evaluated as one graph in one pass, the groups spread over the
   /// threads (each group on one thread, with its own workspace): a batch evaluated as one
   /// graph would stream every layer's activations of all its atoms through memory, and its
-  /// threads would meet at every block. A structure larger than a group, a batch of one group
-  /// and a Verlet-skin list (kept for one batch) take one pass over the whole batch with the
-  /// threads splitting its atoms. The grouping depends on the structures only, so the results
-  /// do not depend on the number of threads.
+  /// threads would meet at every block. A structure larger than a group is a group of its own,
+  /// evaluated with the threads splitting its atoms; a batch of one group, and any batch with
+  /// a Verlet-skin list (kept for one batch), take one pass. The grouping depends on the
+  /// structures only, so the results do not depend on the number of threads.
   /// - Throws: `PotentialError.unsupportedElements` naming the structure and the elements.
   public func compute(_ structures: [Structure], _ properties: PropertySet) throws -> [Results] {
     guard !structures.isEmpty else { return [] }
@@ -128,13 +128,17 @@ public final class PaiNNPotential: Potential, Sendable {
     @Sendable func group(_ g: Int, threads: Int) -> Result<[Results], Error> {
       Result { try computeInOnePass(Array(structures[groups[g]]), properties, threads: threads, firstIndex: groups[g].lowerBound) }
     }
-    // Structures larger than a group first, one at a time with every thread inside each; then
-    // the groups of small ones, a thread each, taken in turn by the workers.
-    let large = groups.indices.filter { groups[$0].count == 1 && structures[groups[$0].lowerBound].count > groupAtoms }
-    let small = groups.indices.filter { !(groups[$0].count == 1 && structures[groups[$0].lowerBound].count > groupAtoms) }
-    var outcomes = [Int: Result<[Results], Error>]()
-    for g in large { outcomes[g] = group(g, threads: threads) }
-    let next = Locked(0), done = Locked([Int: Result<[Results], Error>]())
+    // Structures larger than a group (alone in theirs) first, one at a time with every thread
+    // inside each; then the groups of small ones, a thread each, taken in turn by the workers.
+    let (large, small) = groups.indices.reduce(into: ([Int](), [Int]())) { parts, g in
+      if structures[groups[g].lowerBound].count > groupAtoms { parts.0.append(g) } else { parts.1.append(g) }
+    }
+    let outcomes = Locked([Int: Result<[Results], Error>]())
+    for g in large {
+      let outcome = group(g, threads: threads)
+      outcomes.withLock { $0[g] = outcome }
+    }
+    let next = Locked(0)
     DispatchQueue.concurrentPerform(iterations: min(threads, small.count)) { _ in
       while true {
         let k = next.withLock { k in
@@ -143,12 +147,12 @@ public final class PaiNNPotential: Potential, Sendable {
         }
         guard k < small.count else { return }
         let outcome = group(small[k], threads: 1)
-        done.withLock { $0[small[k]] = outcome }
+        outcomes.withLock { $0[small[k]] = outcome }
       }
     }
-    outcomes.merge(done.withLock { $0 }) { a, _ in a }
     // In batch order, so that the error thrown is the first structure's that has one.
-    return try groups.indices.flatMap { try outcomes[$0]!.get() }
+    let all = outcomes.withLock { $0 }
+    return try groups.indices.flatMap { try all[$0]!.get() }
   }
 
   /// Consecutive structures in groups of at most `atoms` atoms (a structure larger than that

@@ -141,7 +141,8 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
   func backward(_ ws: PaiNNWorkspace<T>, threads: Int) {
     let n = ws.atomCount, f = featureCount, f3 = 3 * f, nR = ws.basisCount
     let x = context(ws), muIn = ws.vectorsIn.pointer + layer * n * f3
-    let recompute = ws.recomputesActivations
+    let recompute = ws.recomputesActivations, recomputeDerivatives = ws.recomputesBasisDerivatives
+    let exactDistances = ws.exactDistances.pointer
     let gq = ws.gq.pointer, gmu = ws.gmu.pointer, gqNext = ws.gqNext.pointer, gmuNext = ws.gmuNext.pointer
     let start = ws.edgeStart.pointer, centers = ws.centers.pointer, neighbors = ws.neighbors.pointer
     let units = ws.units.pointer, cutoffs = ws.cutoffValues.pointer, cutoffDerivatives = ws.cutoffDerivatives.pointer
@@ -162,6 +163,8 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
       let gw = ws.tileFilterGradients[worker].pointer
       let gphi = ws.tileBasisGradients[worker].pointer
       let basisScratch = ws.tileBasisScratch[worker].pointer
+      // One edge's φ' in `T`, in the basis gradients' tile past its n_rbf·tileEdges used rows.
+      let derivativeRow = ws.tileBasisGradients[worker].pointer + ws.tileEdges * nR
       var t0 = Int(start[atoms.lowerBound])
       let end = Int(start[atoms.upperBound])
       while t0 < end {
@@ -178,24 +181,21 @@ struct InteractionBlock<T: TensorScalar>: Sendable {
         T._gemm(
           transposeA: false, transposeB: false, m: t1 - t0, n: nR, k: f3, gw, lda: f3,
           filterWeights, ldb: nR, beta: 0, gphi, ldc: nR)
-        if ws.recomputesBasisDerivatives {
-          // φ'(d_e) again, from d_e in Double as `EdgeGeometry.prepare` evaluated it (the
-          // same bits as the kept ones).
-          let exact = ws.exactDistances.pointer, phi = basisScratch, dphi = basisScratch + nR
-          for e in t0..<t1 {
-            basis.values(at: exact[e], into: phi, derivatives: dphi)
-            let g = gphi + (e - t0) * nR
-            var s: T = 0
-            for k in 0..<nR { s += g[k] * T(dphi[k]) }
-            gd[e] += s
+        for e in t0..<t1 {
+          let g = gphi + (e - t0) * nR
+          let dphi: UnsafePointer<T>
+          if recomputeDerivatives {
+            // φ'(d_e) again, from d_e in Double as `EdgeGeometry.prepare` evaluated and rounded
+            // it (the same bits as the kept ones).
+            basis.values(at: exactDistances[e], into: basisScratch, derivatives: basisScratch + nR)
+            for k in 0..<nR { derivativeRow[k] = T(basisScratch[nR + k]) }
+            dphi = UnsafePointer(derivativeRow)
+          } else {
+            dphi = UnsafePointer(basisDerivatives + e * nR)
           }
-        } else {
-          for e in t0..<t1 {
-            let g = gphi + (e - t0) * nR, dphi = basisDerivatives + e * nR
-            var s: T = 0
-            for k in 0..<nR { s += g[k] * dphi[k] }
-            gd[e] += s
-          }
+          var s: T = 0
+          for k in 0..<nR { s += g[k] * dphi[k] }
+          gd[e] += s
         }
         t0 = t1
       }

@@ -145,7 +145,8 @@ final class PaiNNWorkspace<T: TensorScalar> {
       workerCapacity = workers
       tileFilters = (0..<workers).map { _ in ScratchBuffer(tileEdges * 3 * f) }
       tileFilterGradients = (0..<workers).map { _ in ScratchBuffer(tileEdges * 3 * f) }
-      tileBasisGradients = (0..<workers).map { _ in ScratchBuffer(tileEdges * max(nR, 1)) }
+      // One more row past the tile's: one edge's φ' in `T` when φ' is recomputed.
+      tileBasisGradients = (0..<workers).map { _ in ScratchBuffer((tileEdges + 1) * max(nR, 1)) }
       tileBasisScratch = (0..<workers).map { _ in ScratchBuffer(2 * max(nR, 1)) }
       chunkScratch = (0..<workers).map { _ in ScratchBuffer(Self.chunkAtoms * ChunkRows.totalWidth * f) }
     }
@@ -224,7 +225,8 @@ final class PaiNNWorkspace<T: TensorScalar> {
 
   // MARK: Per worker thread
 
-  /// One tile of filters W_e and ∂E/∂W_e, [tileEdges, 3F], and ∂E/∂φ, [tileEdges, n_rbf].
+  /// One tile of filters W_e and ∂E/∂W_e, [tileEdges, 3F], and ∂E/∂φ, [tileEdges, n_rbf] (and
+  /// one row more, φ' of one edge when it is recomputed).
   var tileFilters: [ScratchBuffer<T>] = [], tileFilterGradients: [ScratchBuffer<T>] = []
   var tileBasisGradients: [ScratchBuffer<T>] = []
   /// φ(d) and φ'(d) of one edge in Double, [2·n_rbf] (recomputed basis derivatives only).
@@ -246,7 +248,7 @@ final class PaiNNWorkspace<T: TensorScalar> {
     case mixingInput, mixingInputGradients
     /// ∂E/∂(V, U) [3, 2F].
     case channelGradients
-    /// Recomputed activations (see `ActivationStorage.recomputed`): W₁q + b₁ of the
+    /// Recomputed activations (see `PaiNNActivationStorage.recomputed`): W₁q + b₁ of the
     /// interaction block [F]; (V, U) [3, 2F], ‖V‖ [F], W₃[q, ‖V‖] + b₃ [F], (a, b, c) [3F] and
     /// s [F] of the mixing block.
     case contextHidden, mixingChannels, mixingNorms, mixingHidden, mixingContext, mixingProducts

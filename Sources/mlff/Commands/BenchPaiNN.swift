@@ -38,7 +38,7 @@ extension MLFF.Bench {
     var engine: PaiNNEngine = .fused
     @Option(help: "What the adjoint keeps from the forward pass: automatic (recompute beyond 512 MB of activations), kept or recomputed; the same numbers, another memory and time.")
     var activations: PaiNNActivationStorage = .automatic
-    @Option(help: "Also time the molecules in batches of this many copies, one pass per batch (what mlff predict --batch-size and mlff_compute_batch do), mlff only: µs per structure alone and in the batch.")
+    @Option(help: "Also time the molecules in batches of this many copies (what mlff predict --batch-size and mlff_compute_batch do), mlff only: µs per structure alone, in the batch in groups, and in the batch as one graph.")
     var batch: Int?
     @Flag(help: "With --batch, also time the molecules with a model whose arithmetic is negligible (F = 8, one layer, 4 basis functions): what a structure costs beyond its arithmetic (neighbour list, graph, edge geometry, results).")
     var overhead = false
@@ -93,9 +93,9 @@ extension MLFF.Bench {
         }
         var batched: [(name: String, alone: Double, inBatch: Double, onePass: Double)] = []
         if let batch {
+          let onePass = potential.with(groupAtoms: 0)
           for (k, c) in cases.enumerated() where !c.structure.isPeriodic {
             let copies = Array(repeating: c.structure, count: batch)
-            let onePass = potential.with(groupAtoms: 0)
             batched.append((
               c.name, mine[k], try medianTime { _ = try potential.compute(copies, .energyAndForces) } / Double(batch),
               try medianTime { _ = try onePass.compute(copies, .energyAndForces) } / Double(batch)))
