@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// `mlff bench painn` run as a user runs it, without the peer: its table, the batch and
+/// overhead lines, and its refusals.
+@Suite struct BenchCommandTests {
+  @Test func painnBenchPrintsItsTableBatchesAndOverhead() throws {
+    let run = try runMLFF([
+      "bench", "painn", "--presets", "tiny", "--no-peer", "--repeats", "1", "--threads", "2", "--batch", "3",
+      "--overhead", "--activations", "recomputed",
+    ])
+    #expect(run.status == 0, "\(run.stderr)")
+    for name in ["ethanol", "biphenyl", "Si64", "Si216", "Cu1372"] {
+      #expect(run.stdout.contains("tiny    \(name)"), "\(name) missing: \(run.stdout)")
+    }
+    // One batch line and one overhead line per molecule, with a positive time in each.
+    let batchLines = run.stdout.split(separator: "\n").filter { $0.contains("µs per structure: alone") }
+    let overheadLines = run.stdout.split(separator: "\n").filter { $0.contains("beyond the arithmetic") }
+    #expect(batchLines.count == 2 && overheadLines.count == 2, "\(run.stdout)")
+    for line in batchLines + overheadLines {
+      let numbers = line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "(" })
+        .compactMap { Double($0) }
+      #expect(numbers.contains { $0 > 0 && $0.isFinite } && !numbers.contains { !$0.isFinite }, "\(line)")
+    }
+  }
+
+  @Test func painnBenchRefusesOptionsThatCannotWork() throws {
+    let overhead = try runMLFF(["bench", "painn", "--no-peer", "--overhead"])
+    #expect(overhead.status == 64 && overhead.stderr.contains("--overhead needs --batch"), "\(overhead.stderr)")
+    let batch = try runMLFF(["bench", "painn", "--no-peer", "--batch", "1"])
+    #expect(batch.status == 64 && batch.stderr.contains("--batch must be at least 2, got 1"), "\(batch.stderr)")
+    let storage = try runMLFF(["bench", "painn", "--no-peer", "--activations", "sometimes"])
+    #expect(storage.status == 64 && storage.stderr.contains("sometimes"), "\(storage.stderr)")
+  }
+}
