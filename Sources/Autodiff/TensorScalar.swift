@@ -133,6 +133,16 @@ extension Float: TensorScalar {
     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
+    #if canImport(CBLAS)
+    if !transposeA, !transposeB, SmallProducts.takes(m: m, n: n, k: k) {
+      if hasAVX512 {
+        mlff_sgemm_small_avx512(m, n, k, a, lda, b, ldb, beta, c, ldc)
+      } else {
+        mlff_sgemm_small_avx2(m, n, k, a, lda, b, ldb, beta, c, ldc)
+      }
+      return
+    }
+    #endif
     cblas_sgemm(
       CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
       blasInt(m), blasInt(n), blasInt(k), 1, a, blasInt(lda), b, blasInt(ldb), beta, c, blasInt(ldc))

@@ -7,6 +7,86 @@ import Accelerate
 import CBLAS
 #endif
 
+/// Which Float products `_gemm` gives to the few-row kernel of gemm_kernels.h instead of BLAS.
+///
+/// The per-atom layers of small structures are products of a few rows (9 for ethanol, 32 for
+/// a chunk of atoms, 3 rows per atom in the mixing block) by a weight matrix of 64 to 384
+/// columns; OpenBLAS 0.3.21 runs them at 35–75 % of the rate it reaches on large matrices,
+/// the few-row kernel at 1.3–1.8× that for 9 to 32 rows with AVX-512 and 1.1–2× with AVX2
+/// (`mlff bench tensor`, "few-row products"). Single rows, transposed operands, inner
+/// dimensions below 64 (the filter tiles: K = n_rbf + 1), narrow outputs (g_φ: n_rbf
+/// columns) and widths that are not a multiple of the vector stay with BLAS, which is as fast
+/// or faster there.
+public enum SmallProducts {
+  nonisolated(unsafe) private static var _enabled = ProcessInfo.processInfo.environment["MLFF_SMALL_PRODUCTS"] != "0"
+
+  /// Whether the few-row kernel is used where it applies (default true; false, or
+  /// `MLFF_SMALL_PRODUCTS=0` in the environment: BLAS for every product, to compare the two).
+  /// Set before products are computed.
+  public static var enabled: Bool {
+    get { _enabled }
+    set { _enabled = newValue }
+  }
+
+  /// Whether this processor has the kernel (AVX2 + FMA, or AVX-512).
+  public static var available: Bool {
+    #if canImport(CBLAS)
+    return hasAVX2
+    #else
+    return false
+    #endif
+  }
+
+  /// The rows of C the kernel takes: 2 to 96 with AVX-512, 2 to 32 with AVX2 (beyond, BLAS
+  /// is as fast: measured with `mlff bench tensor`).
+  public static var rows: ClosedRange<Int> {
+    #if canImport(CBLAS)
+    return hasAVX512 ? 2...96 : 2...32
+    #else
+    return 2...1
+    #endif
+  }
+
+  /// The fewest columns of C, and the fewest inner dimension, the kernel takes.
+  public static let minimumColumns = 64, minimumInner = 64
+
+  /// The kernel's vector widths on this processor: 8 (AVX2) and, with AVX-512, 16.
+  static var widths: [Int] {
+    #if canImport(CBLAS)
+    return hasAVX512 ? [8, 16] : hasAVX2 ? [8] : []
+    #else
+    return []
+    #endif
+  }
+
+  /// The kernel of one width (8 or 16, one of `widths`) on any m ≥ 0 and n a multiple of it,
+  /// whatever `takes` would say: what the tests hold against a reference.
+  static func multiply(
+    width: Int, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    precondition(widths.contains(width) && n % width == 0, "no \(width)-lane kernel for n = \(n) here")
+    #if canImport(CBLAS)
+    if width == 16 {
+      mlff_sgemm_small_avx512(m, n, k, a, lda, b, ldb, beta, c, ldc)
+    } else {
+      mlff_sgemm_small_avx2(m, n, k, a, lda, b, ldb, beta, c, ldc)
+    }
+    #endif
+  }
+
+  /// Whether a product C[m, n] = A[m, k]·B[k, n] (neither transposed) goes to the kernel.
+  @inline(__always)
+  static func takes(m: Int, n: Int, k: Int) -> Bool {
+    #if canImport(CBLAS)
+    guard _enabled, hasAVX2, rows.contains(m), n >= minimumColumns, k >= minimumInner else { return false }
+    return n % (hasAVX512 ? 16 : 8) == 0
+    #else
+    return false
+    #endif
+  }
+}
+
 /// Thread settings of the tensor engine.
 public enum TensorThreads {
   nonisolated(unsafe) private static var _elementwise = ProcessInfo.processInfo.activeProcessorCount

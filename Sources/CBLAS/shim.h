@@ -4,6 +4,8 @@
 #include "vector_kernels.h"
 // The PaiNN interaction block's per-edge message loops (AVX2 + FMA, chosen at run time).
 #include "painn_kernels.h"
+// A Float matrix product for few rows (AVX2 + FMA or AVX-512, chosen at run time).
+#include "gemm_kernels.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>

@@ -24,6 +24,8 @@ extension MLFF.Bench {
 
     @Option(help: ArgumentHelp("Comma-separated presets.", valueName: "presets"))
     var presets = CommaSeparated<PaiNNPreset>([.small, .medium])
+    @Option(help: ArgumentHelp("Systems: comma-separated from ethanol, biphenyl, Si64, Si216, Cu1372 (any case).", valueName: "systems"))
+    var systems = CommaSeparated<String>(["ethanol", "biphenyl", "Si64", "Si216", "Cu1372"])
     @Option(help: "Threads for both sides (BLAS here, torch.set_num_threads there).")
     var threads = 1
     @Option(help: "Timed evaluations per structure (the median is reported).")
@@ -50,10 +52,15 @@ extension MLFF.Bench {
       guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
       if let batch, batch < 2 { throw ValidationError("--batch must be at least 2, got \(batch)") }
       if overhead && batch == nil { throw ValidationError("--overhead needs --batch") }
+      let known = painnBenchmarkStructures().map { $0.name.lowercased() }
+      for s in systems.values where !known.contains(s.lowercased()) {
+        throw ValidationError("unknown system '\(s)' in --systems: choose from ethanol, biphenyl, Si64, Si216, Cu1372")
+      }
     }
 
     func run() throws {
-      let cases = painnBenchmarkStructures()
+      let chosen = Set(systems.values.map { $0.lowercased() })
+      let cases = painnBenchmarkStructures().filter { chosen.contains($0.name.lowercased()) }
       var mineOnly: [(name: String, structure: Structure)] = []
       if let n = largeCu {
         let cell = Structure(

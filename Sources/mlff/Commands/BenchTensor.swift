@@ -11,7 +11,7 @@ extension MLFF.Bench {
       abstract: "Time the tensor engine against raw BLAS, memcpy and PyTorch (CPU).",
       usage: "mlff bench tensor [<options>]",
       discussion: """
-        1. Matrix products n×n·n×n in Float and Double: GFLOP/s of `matmul` next to a raw cblas_sgemm/dgemm call on preallocated buffers (the machine's measured peak).
+        1. Matrix products n×n·n×n in Float and Double: GFLOP/s of `matmul` next to a raw cblas_sgemm/dgemm call on preallocated buffers (the machine's measured peak). Then the few-row products of the fused network's per-atom layers (m rows × [k, n] weights): the few-row kernel next to BLAS, with the weights in cache and cycled through 48 copies (out of L2, as in an evaluation).
         2. Elementwise ops in Float: GB/s (bytes read + written) next to memcpy of the same bytes, in cache and in memory.
         3. An MLP energy E = Σ silu(silu(x·W1 + b1)·W2 + b2)·W3 (widths in → w → w → 1, Float) on a batch: forward; forward + ∂E/∂θ; forward + forces −∂E/∂x + ∂/∂θ of the force loss |F − F_ref|² (double backward). With --torch the same three steps in PyTorch on the CPU with the same thread count, run by scripts/bench/tensor_torch.py, and the ratio PyTorch time / engine time (above 1: the engine is faster).
         """)
@@ -56,6 +56,7 @@ extension MLFF.Bench {
       print("BLAS: \(TensorThreads.blasDescription)")
       benchMatmul(Float.self, "Float")
       benchMatmul(Double.self, "Double")
+      benchFewRows()
       benchElementwise()
       try benchMLP()
     }
@@ -85,6 +86,48 @@ extension MLFF.Bench {
         print(
           "  \(pad("\(n)×\(n)", 12))  \(pad(fmt(flops / engine.best / 1e9, 1), 20))  \(pad(fmt(flops / raw.best / 1e9, 1), 9))  \(fmt(raw.best / engine.best, 2))"
         )
+      }
+    }
+
+    /// GFLOP/s of C[m, n] = A[m, k]·B[k, n] through `Float._gemm` with the few-row kernel and
+    /// with BLAS (`SmallProducts.enabled` switched in between), B hot in cache and B cycled
+    /// through 48 copies.
+    func benchFewRows() {
+      guard SmallProducts.available else {
+        print("\nfew-row products: this processor has no AVX2 + FMA, every product goes to BLAS")
+        return
+      }
+      print("\nfew-row products, Float: GFLOP/s (best)   kernel   BLAS   kernel/BLAS   (hot: one B; cold: 48 copies of B in turn)")
+      let shapes = [(9, 128, 128), (9, 128, 384), (9, 384, 128), (22, 128, 128), (27, 256, 128), (32, 384, 128), (96, 128, 256)]
+      let copies = 48
+      defer { SmallProducts.enabled = true }
+      for (m, k, n) in shapes {
+        let a = (0..<(m * k)).map { Float(sin(Double($0))) }
+        let b = (0..<(copies * k * n)).map { Float(cos(0.7 * Double($0))) }
+        var c = [Float](repeating: 0, count: m * n)
+        let flops = 2 * Double(m * n * k)
+        let calls = max(copies, Int(5e7 / flops) / copies * copies)
+        func rate(kernel: Bool, cold: Bool) -> Double {
+          SmallProducts.enabled = kernel
+          let t = timeIt(repeats: max(3, min(repeats, 9))) {
+            a.withUnsafeBufferPointer { pa in
+              b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                  for r in 0..<calls {
+                    Float._gemm(
+                      transposeA: false, transposeB: false, m: m, n: n, k: k, pa.baseAddress!, lda: k,
+                      pb.baseAddress! + (cold ? (r % copies) * k * n : 0), ldb: n, beta: 1, pc.baseAddress!, ldc: n)
+                  }
+                }
+              }
+            }
+          }
+          return flops * Double(calls) / t.best / 1e9
+        }
+        for cold in [false, true] {
+          let mine = rate(kernel: true, cold: cold), blas = rate(kernel: false, cold: cold)
+          print("  \(pad("\(m)×\(k)·\(k)×\(n) \(cold ? "cold" : "hot")", 26))  \(pad(fmt(mine, 1), 7))  \(pad(fmt(blas, 1), 6))  \(fmt(mine / blas, 2))")
+        }
       }
     }
 
