@@ -135,11 +135,7 @@ extension Float: TensorScalar {
   ) {
     #if canImport(CBLAS)
     if !transposeA, !transposeB, SmallProducts.takes(m: m, n: n, k: k) {
-      if hasAVX512 {
-        mlff_sgemm_small_avx512(m, n, k, a, lda, b, ldb, beta, c, ldc)
-      } else {
-        mlff_sgemm_small_avx2(m, n, k, a, lda, b, ldb, beta, c, ldc)
-      }
+      SmallProducts.run(width: SmallProducts.width, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
       return
     }
     #endif

@@ -11,12 +11,12 @@ import CBLAS
 ///
 /// The per-atom layers of small structures are products of a few rows (9 for ethanol, 32 for
 /// a chunk of atoms, 3 rows per atom in the mixing block) by a weight matrix of 64 to 384
-/// columns; OpenBLAS 0.3.21 runs them at 35–75 % of the rate it reaches on large matrices,
-/// the few-row kernel at 1.3–1.8× that for 9 to 32 rows with AVX-512 and 1.1–2× with AVX2
-/// (`mlff bench tensor`, "few-row products"). Single rows, transposed operands, inner
-/// dimensions below 64 (the filter tiles: K = n_rbf + 1), narrow outputs (g_φ: n_rbf
-/// columns) and widths that are not a multiple of the vector stay with BLAS, which is as fast
-/// or faster there.
+/// columns. With 64-byte-aligned operands (as the fused network's buffers are) the kernel
+/// ran at 1.0–1.3× OpenBLAS 0.3.21's rate on 9 rows, 1.2–1.7× on 32 and 96, and 0.85–0.9× on
+/// 22–27 rows in cache (docs/benchmarks.md, "Buffers on cache lines"); on unaligned operands
+/// 1.3–2× throughout. Single rows, transposed operands, inner dimensions below 64 (the
+/// filter tiles: K = n_rbf + 1), narrow outputs (g_φ: n_rbf columns) and widths that are not
+/// a multiple of the vector stay with BLAS, which is faster there.
 public enum SmallProducts {
   nonisolated(unsafe) private static var _enabled = ProcessInfo.processInfo.environment["MLFF_SMALL_PRODUCTS"] != "0"
 
@@ -37,35 +37,38 @@ public enum SmallProducts {
     #endif
   }
 
-  /// The rows of C the kernel takes: 2 to 96 with AVX-512, 2 to 32 with AVX2 (beyond, BLAS
-  /// is as fast: measured with `mlff bench tensor`).
-  public static var rows: ClosedRange<Int> {
+  /// The vector width `_gemm` uses: 16 with AVX-512, else 8.
+  static var width: Int {
     #if canImport(CBLAS)
-    return hasAVX512 ? 2...96 : 2...32
+    return hasAVX512 ? 16 : 8
     #else
-    return 2...1
+    return 8
     #endif
   }
+
+  /// The rows of C the kernel takes: 2 to 96 with AVX-512, 2 to 32 with AVX2 (beyond, BLAS
+  /// was as fast).
+  public static var rows: ClosedRange<Int> { width == 16 ? 2...96 : 2...32 }
 
   /// The fewest columns of C, and the fewest inner dimension, the kernel takes.
   public static let minimumColumns = 64, minimumInner = 64
 
   /// The kernel's vector widths on this processor: 8 (AVX2) and, with AVX-512, 16.
-  static var widths: [Int] {
-    #if canImport(CBLAS)
-    return hasAVX512 ? [8, 16] : hasAVX2 ? [8] : []
-    #else
-    return []
-    #endif
+  static var widths: [Int] { available ? (width == 16 ? [8, 16] : [8]) : [] }
+
+  /// Whether a product C[m, n] = A[m, k]·B[k, n] (neither transposed) goes to the kernel.
+  @inline(__always)
+  static func takes(m: Int, n: Int, k: Int) -> Bool {
+    _enabled && available && rows.contains(m) && n >= minimumColumns && k >= minimumInner && n % width == 0
   }
 
-  /// The kernel of one width (8 or 16, one of `widths`) on any m ≥ 0 and n a multiple of it,
-  /// whatever `takes` would say: what the tests hold against a reference.
-  static func multiply(
+  /// C = A·B + β·C by the kernel of `width` lanes (8 or 16, which the processor must have; n
+  /// a multiple of it).
+  @inline(__always)
+  static func run(
     width: Int, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
-    precondition(widths.contains(width) && n % width == 0, "no \(width)-lane kernel for n = \(n) here")
     #if canImport(CBLAS)
     if width == 16 {
       mlff_sgemm_small_avx512(m, n, k, a, lda, b, ldb, beta, c, ldc)
@@ -75,15 +78,14 @@ public enum SmallProducts {
     #endif
   }
 
-  /// Whether a product C[m, n] = A[m, k]·B[k, n] (neither transposed) goes to the kernel.
-  @inline(__always)
-  static func takes(m: Int, n: Int, k: Int) -> Bool {
-    #if canImport(CBLAS)
-    guard _enabled, hasAVX2, rows.contains(m), n >= minimumColumns, k >= minimumInner else { return false }
-    return n % (hasAVX512 ? 16 : 8) == 0
-    #else
-    return false
-    #endif
+  /// `run` with its preconditions checked, on any m ≥ 0, whatever `takes` would say: what the
+  /// tests hold against a reference.
+  static func multiply(
+    width: Int, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    precondition(widths.contains(width) && n % width == 0, "no \(width)-lane kernel for n = \(n) here")
+    run(width: width, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, beta: beta, c, ldc: ldc)
   }
 }
 

@@ -31,5 +31,14 @@ import Testing
     #expect(batch.status == 64 && batch.stderr.contains("--batch must be at least 2, got 1"), "\(batch.stderr)")
     let storage = try runMLFF(["bench", "painn", "--no-peer", "--activations", "sometimes"])
     #expect(storage.status == 64 && storage.stderr.contains("sometimes"), "\(storage.stderr)")
+    let system = try runMLFF(["bench", "painn", "--no-peer", "--systems", "ethanol,Si65"])
+    #expect(system.status == 64 && system.stderr.contains("unknown system 'Si65' in --systems"), "\(system.stderr)")
+  }
+
+  @Test func painnBenchTimesOnlyTheChosenSystems() throws {
+    let run = try runMLFF(["bench", "painn", "--presets", "tiny", "--no-peer", "--repeats", "1", "--systems", "si64,ETHANOL"])
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(run.stdout.contains("tiny    ethanol") && run.stdout.contains("tiny    Si64"), "\(run.stdout)")
+    for name in ["biphenyl", "Si216", "Cu1372"] { #expect(!run.stdout.contains("tiny    \(name)"), "\(run.stdout)") }
   }
 }

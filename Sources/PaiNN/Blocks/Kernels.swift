@@ -48,8 +48,9 @@ final class WeightBuffer<T: TensorScalar>: @unchecked Sendable {
 ///
 /// With F a multiple of 16, every row of these buffers then starts on a cache line, and the
 /// products and message loops never load a vector split across two lines. It matters: on a
-/// 64-byte-aligned [9, 128] × [128, 384] product OpenBLAS runs at 2.4× the rate it reaches on
-/// the same product 16 bytes off (`mlff bench tensor`, "few-row products"); malloc aligns to 16.
+/// 64-byte-aligned [9, 128] × [128, 384] product OpenBLAS ran at 2.4× the rate it reached on
+/// the same product 16 bytes off (a C timing of `cblas_sgemm`, docs/benchmarks.md, "Buffers on
+/// cache lines"); malloc aligns to 16.
 let bufferAlignment = 64
 
 /// Uninitialised memory for `count` (at least 1) values of `T` on a `bufferAlignment`

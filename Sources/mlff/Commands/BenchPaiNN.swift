@@ -24,8 +24,8 @@ extension MLFF.Bench {
 
     @Option(help: ArgumentHelp("Comma-separated presets.", valueName: "presets"))
     var presets = CommaSeparated<PaiNNPreset>([.small, .medium])
-    @Option(help: ArgumentHelp("Systems: comma-separated from ethanol, biphenyl, Si64, Si216, Cu1372 (any case).", valueName: "systems"))
-    var systems = CommaSeparated<String>(["ethanol", "biphenyl", "Si64", "Si216", "Cu1372"])
+    @Option(help: ArgumentHelp("Systems: comma-separated from \(painnBenchmarkNames.joined(separator: ", ")) (any case).", valueName: "systems"))
+    var systems = CommaSeparated<String>(painnBenchmarkNames)
     @Option(help: "Threads for both sides (BLAS here, torch.set_num_threads there).")
     var threads = 1
     @Option(help: "Timed evaluations per structure (the median is reported).")
@@ -52,9 +52,9 @@ extension MLFF.Bench {
       guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
       if let batch, batch < 2 { throw ValidationError("--batch must be at least 2, got \(batch)") }
       if overhead && batch == nil { throw ValidationError("--overhead needs --batch") }
-      let known = painnBenchmarkStructures().map { $0.name.lowercased() }
+      let known = painnBenchmarkNames.map { $0.lowercased() }
       for s in systems.values where !known.contains(s.lowercased()) {
-        throw ValidationError("unknown system '\(s)' in --systems: choose from ethanol, biphenyl, Si64, Si216, Cu1372")
+        throw ValidationError("unknown system '\(s)' in --systems: choose from \(painnBenchmarkNames.joined(separator: ", "))")
       }
     }
 
@@ -201,7 +201,10 @@ private func median(_ xs: [Double]) -> Double {
   return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-/// The benchmark structures: ethanol, biphenyl, Si 64 and 216, Cu 1372.
+/// The names of `painnBenchmarkStructures()`, in order.
+let painnBenchmarkNames = ["ethanol", "biphenyl", "Si64", "Si216", "Cu1372"]
+
+/// The benchmark structures: ethanol, biphenyl, Si 64 and 216, Cu 1372 (`painnBenchmarkNames`).
 func painnBenchmarkStructures() -> [(name: String, structure: Structure)] {
   let ethanol = Structure(
     atomicNumbers: [6, 6, 8, 1, 1, 1, 1, 1, 1],
@@ -219,10 +222,8 @@ func painnBenchmarkStructures() -> [(name: String, structure: Structure)] {
     atomicNumbers: Array(repeating: 29, count: 4),
     positions: [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]].map { $0 * 3.61 },
     cell: .orthorhombic(3.61, 3.61, 3.61), pbc: [true, true, true])
-  return [
-    ("ethanol", ethanol), ("biphenyl", planarBiphenyl()),
-    ("Si64", si.supercell(2, 2, 2)), ("Si216", si.supercell(3, 3, 3)), ("Cu1372", cu.supercell(7, 7, 7)),
-  ]
+  let structures = [ethanol, planarBiphenyl(), si.supercell(2, 2, 2), si.supercell(3, 3, 3), cu.supercell(7, 7, 7)]
+  return Array(zip(painnBenchmarkNames, structures)).map { (name: $0.0, structure: $0.1) }
 }
 
 /// Planar biphenyl C₁₂H₁₀: two benzene rings (C–C 1.39 Å, C–H 1.09 Å) joined by a 1.49 Å bond.

@@ -11,7 +11,7 @@ extension MLFF.Bench {
       abstract: "Time the tensor engine against raw BLAS, memcpy and PyTorch (CPU).",
       usage: "mlff bench tensor [<options>]",
       discussion: """
-        1. Matrix products n×n·n×n in Float and Double: GFLOP/s of `matmul` next to a raw cblas_sgemm/dgemm call on preallocated buffers (the machine's measured peak). Then the few-row products of the fused network's per-atom layers (m rows × [k, n] weights): the few-row kernel next to BLAS, with the weights in cache and cycled through 48 copies (out of L2, as in an evaluation).
+        1. Matrix products n×n·n×n in Float and Double: GFLOP/s of `matmul` next to a raw cblas_sgemm/dgemm call on preallocated buffers (the machine's measured peak). Then the few-row products of the fused network's per-atom layers (m rows × [k, n] weights): the few-row kernel next to BLAS on 64-byte-aligned operands, with the weights in cache and cycled through 48 copies (out of L2, as in an evaluation).
         2. Elementwise ops in Float: GB/s (bytes read + written) next to memcpy of the same bytes, in cache and in memory.
         3. An MLP energy E = Σ silu(silu(x·W1 + b1)·W2 + b2)·W3 (widths in → w → w → 1, Float) on a batch: forward; forward + ∂E/∂θ; forward + forces −∂E/∂x + ∂/∂θ of the force loss |F − F_ref|² (double backward). With --torch the same three steps in PyTorch on the CPU with the same thread count, run by scripts/bench/tensor_torch.py, and the ratio PyTorch time / engine time (above 1: the engine is faster).
         """)
@@ -102,24 +102,24 @@ extension MLFF.Bench {
       let copies = 48
       defer { SmallProducts.enabled = true }
       for (m, k, n) in shapes {
-        let a = (0..<(m * k)).map { Float(sin(Double($0))) }
-        let b = (0..<(copies * k * n)).map { Float(cos(0.7 * Double($0))) }
-        var c = [Float](repeating: 0, count: m * n)
+        // On 64-byte boundaries, as the fused network's buffers are.
+        func aligned(_ count: Int, _ value: (Int) -> Float) -> UnsafeMutablePointer<Float> {
+          let p = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
+          for i in 0..<count { p[i] = value(i) }
+          return p
+        }
+        let a = aligned(m * k) { Float(sin(Double($0))) }, b = aligned(copies * k * n) { Float(cos(0.7 * Double($0))) }
+        let c = aligned(m * n) { _ in 0 }
+        defer { a.deallocate(); b.deallocate(); c.deallocate() }
         let flops = 2 * Double(m * n * k)
         let calls = max(copies, Int(5e7 / flops) / copies * copies)
         func rate(kernel: Bool, cold: Bool) -> Double {
           SmallProducts.enabled = kernel
           let t = timeIt(repeats: max(3, min(repeats, 9))) {
-            a.withUnsafeBufferPointer { pa in
-              b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                  for r in 0..<calls {
-                    Float._gemm(
-                      transposeA: false, transposeB: false, m: m, n: n, k: k, pa.baseAddress!, lda: k,
-                      pb.baseAddress! + (cold ? (r % copies) * k * n : 0), ldb: n, beta: 1, pc.baseAddress!, ldc: n)
-                  }
-                }
-              }
+            for r in 0..<calls {
+              Float._gemm(
+                transposeA: false, transposeB: false, m: m, n: n, k: k, a, lda: k, b + (cold ? (r % copies) * k * n : 0),
+                ldb: n, beta: 1, c, ldc: n)
             }
           }
           return flops * Double(calls) / t.best / 1e9
