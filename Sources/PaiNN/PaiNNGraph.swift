@@ -44,9 +44,14 @@ public struct PaiNNGraph: Sendable {
   /// - Throws: `PotentialError.unsupportedElements` naming the first structure with an
   ///   element outside `elements`, or `.failed` when its neighbour list cannot be built.
   public init(_ structures: [Structure], elements: [Int], cutoff: Double, firstIndex: Int = 0) throws {
-    try requireSupport(structures, supported: Set(elements), firstIndex: firstIndex)
-    var index = [Int: Int32]()
-    for (k, z) in elements.enumerated() { index[z] = Int32(k) }
+    // Embedding row of each atomic number (−1: not a model element), a table rather than a
+    // dictionary: a batch of one small molecule costs a few µs, of which hashing was a part.
+    var index = [Int32](repeating: -1, count: (elements.max() ?? 0) + 1)
+    for (k, z) in elements.enumerated() where z >= 0 { index[z] = Int32(k) }
+    for (s, structure) in structures.enumerated()
+    where structure.atomicNumbers.contains(where: { !($0 >= 0 && $0 < index.count && index[$0] >= 0) }) {
+      try requireSupport([structure], supported: Set(elements), firstIndex: firstIndex + s)
+    }
     // Every structure's list first, so that the edge arrays are allocated once at their final
     // size (appending would leave up to twice the memory reserved: 1.8 GB at a million atoms).
     var lists: [NeighborList] = []
@@ -71,8 +76,8 @@ public struct PaiNNGraph: Sendable {
     edgeStructure.reserveCapacity(totalEdges); offsets.reserveCapacity(totalEdges)
     for (s, structure) in structures.enumerated() {
       let base = atomStart[s]
-      species += structure.atomicNumbers.map { index[$0]! }  // every element is known: requireSupport above
-      structureIndex += Array(repeating: Int32(s), count: structure.count)
+      for z in structure.atomicNumbers { species.append(index[z]) }  // every element is known: checked above
+      for _ in 0..<structure.count { structureIndex.append(Int32(s)) }
       positions += structure.positions
       let list = lists[s]
       let cell = structure.cell
@@ -83,7 +88,7 @@ public struct PaiNNGraph: Sendable {
         offsets.append(sh.x * cell.a1 + sh.y * cell.a2 + sh.z * cell.a3)
       }
       lists[s] = NeighborList()  // freed once this structure is copied in
-      edgeStructure += Array(repeating: Int32(s), count: list.count)
+      for _ in 0..<list.count { edgeStructure.append(Int32(s)) }
       volumes.append(structure.isPeriodic ? cell.volume : 0)
       periodic.append(structure.isFullyPeriodic && cell.volume > 0)
       atomStart.append(base + structure.count)

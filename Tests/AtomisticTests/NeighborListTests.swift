@@ -145,7 +145,7 @@ struct NeighborListTests {
     var kindsSeen = Set<String>()
     var totalEdges = 0
     for randomCase in randomNeighborCases(count: 240, seed: 7) {
-      let fast = try neighborList(randomCase.structure, cutoff: randomCase.cutoff)
+      let fast = try CellList(randomCase.structure, cutoff: randomCase.cutoff).neighborList()
       let reference = try bruteForceNeighborList(randomCase.structure, cutoff: randomCase.cutoff)
       let a = sortedEdges(fast), b = sortedEdges(reference)
       #expect(a == b, "\(randomCase): \(a.count) edges from the cell list, \(b.count) from brute force")
@@ -155,6 +155,47 @@ struct NeighborListTests {
     }
     #expect(kindsSeen.count == 8)
     #expect(totalEdges > 10_000)
+  }
+
+  @Test("small molecules: every pair tested directly gives brute force's list, centers in index order")
+  func moleculePairsMatchBruteForce() throws {
+    var g = SplitMix64(seed: 21)
+    var direct = 0, totalEdges = 0
+    for trial in 0..<160 {
+      // 0 to a few atoms past the direct limit, dense and sparse, some with a cell but no pbc.
+      let n = trial < 4 ? trial : Int.random(in: 2...(directPairAtoms + 8), using: &g)
+      let side = Double.random(in: 3...14, using: &g)
+      let box = Cell.orthorhombic(side, side * 0.8, side * 1.2)
+      var molecule = Structure(
+        atomicNumbers: Array(repeating: 6, count: n), positions: randomPositions(n, in: box, fractions: -0.5...0.5, using: &g))
+      if trial % 3 == 0 { molecule.cell = box }
+      let cutoff = Double.random(in: 1.5...6, using: &g)
+      let reference = sortedEdges(try bruteForceNeighborList(molecule, cutoff: cutoff))
+      let list = try neighborList(molecule, cutoff: cutoff)
+      #expect(sortedEdges(list) == reference, "\(n) atoms, cutoff \(cutoff)")
+      #expect(sortedEdges(try CellList(molecule, cutoff: cutoff).neighborList()) == reference)
+      if n <= directPairAtoms {
+        direct += 1
+        let pairs = try moleculePairList(molecule, cutoff: cutoff)
+        #expect(pairs == list, "the dispatch takes the direct list up to directPairAtoms")
+        #expect(pairs.centers == pairs.centers.sorted(), "centers in index order")
+        #expect(pairs.shifts.allSatisfy { $0 == .zero })
+      }
+      totalEdges += reference.count
+    }
+    #expect(direct > 100 && totalEdges > 5_000)
+    // Its refusals are the cell list's.
+    var nan = Structure(atomicNumbers: [1, 1, 1], positions: [.zero, SIMD3(1, 0, 0), SIMD3(0, 1, 0)])
+    nan.positions[2] = SIMD3(0, .infinity, 0)
+    #expect(throws: NeighborListError.invalidPosition(atom: 2, "its position is not a finite number")) {
+      try neighborList(nan, cutoff: 2)
+    }
+    for bad in [0.0, -1.0, .nan, .infinity] {
+      let error = #expect(throws: NeighborListError.self) {
+        try neighborList(Structure(atomicNumbers: [1], positions: [.zero]), cutoff: bad)
+      }
+      guard case .invalidCutoff = error else { Issue.record("cutoff \(bad): \(String(describing: error))"); continue }
+    }
   }
 
   @Test("thin bins (two per cutoff) give the same list")

@@ -32,7 +32,7 @@ enum EdgeGeometry {
     // The listed edges within the cutoff (a Verlet list also holds pairs up to cutoff + skin,
     // whose filters are exactly zero: they are left out, so a skin costs no arithmetic), then
     // a counting sort of those by center (stable).
-    let start = ws.edgeStart.pointer, within = ws.listedWithinCutoff.pointer
+    let start = ws.edgeStart.pointer, within = ws.listedWithinCutoff.pointer, sources = ws.edgeSource.pointer
     let cutoff2 = radial.cutoff * radial.cutoff
     start.update(repeating: 0, count: n + 1)
     var kept = 0
@@ -56,7 +56,7 @@ enum EdgeGeometry {
       for e in 0..<nE where within[e] != 0 {
         let i = Int(c[e]), p = Int(start[i])
         start[i] = Int32(p + 1)
-        ws.edgeSource[p] = Int32(e)
+        sources[p] = Int32(e)
       }
     }
     for i in stride(from: n, to: 0, by: -1) { start[i] = start[i - 1] }
@@ -116,12 +116,14 @@ enum EdgeGeometry {
     var strain = [[Double]](repeating: Array(repeating: 0, count: 9), count: graph.structureCount)
     var virial = [SIMD3<Double>](repeating: .zero, count: 3 * graph.structureCount)
     let gdp = ws.distanceGradients.pointer, gup = ws.unitGradients.pointer, up = ws.units.pointer
+    let centers = ws.centers.pointer, neighbors = ws.neighbors.pointer, sources = ws.edgeSource.pointer
+    let distances = ws.distances.pointer, edgeCount = ws.edgeCount
     let positions = graph.positions, offsets = graph.cellOffsets
     graph.edgeStructure.withUnsafeBufferPointer { structureOf in
       forces.withUnsafeMutableBufferPointer { f in
-        for p in 0..<ws.edgeCount {
-          let i = Int(ws.centers[p]), j = Int(ws.neighbors[p]), e = Int(ws.edgeSource[p])
-          let d = Double(ws.distances[p])
+        for p in 0..<edgeCount {
+          let i = Int(centers[p]), j = Int(neighbors[p]), e = Int(sources[p])
+          let d = Double(distances[p])
           let u = SIMD3<Double>(Double(up[3 * p]), Double(up[3 * p + 1]), Double(up[3 * p + 2]))
           let gu = SIMD3<Double>(Double(gup[3 * p]), Double(gup[3 * p + 1]), Double(gup[3 * p + 2]))
           let gr = Double(gdp[p]) * u + (gu - (gu * u).sum() * u) / d

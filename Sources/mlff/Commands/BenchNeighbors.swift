@@ -36,6 +36,9 @@ extension MLFF.Bench {
     @Option(help: "Skip ASE above this many atoms (it is slow and memory-hungry there).")
     var aseMaxAtoms: Int = 100_000
 
+    @Flag(help: "Only time small molecules (clusters of the random liquid without a cell, 8 to 256 atoms): every pair tested directly against the cell list, median µs of 2,001 builds each; what places the size up to which neighborList tests every pair.")
+    var molecules = false
+
     @Option(help: ArgumentHelp("Systems to run: fcc, liquid or both (comma-separated).", valueName: "systems"))
     var systems = CommaSeparated<String>(["fcc", "liquid"])
 
@@ -55,6 +58,7 @@ extension MLFF.Bench {
     var parsedSystems: [String] { systems.values }
 
     func run() throws {
+      if molecules { return try printMolecules() }
       var cases: [(name: String, structure: Structure)] = []
       for size in parsedSizes! {
         for system in parsedSystems {
@@ -90,6 +94,30 @@ extension MLFF.Bench {
         (peerResults, versions) = try runPeers(cases)
       }
       printTable(rows, peers: peers ? peerResults : nil, versions: versions)
+    }
+
+    /// The direct pair list and the cell list on molecules of 8 to 256 atoms (median of 2,001
+    /// builds after one warm-up), and their ratio: above 1, the direct list is faster.
+    func printMolecules() throws {
+      print("molecule neighbour list, cutoff \(cutoff) Å, median µs of 2,001 builds, one thread; direct = every pair (used up to \(directPairAtoms) atoms)")
+      print("atoms   pairs   direct µs   cell list µs   cell list / direct")
+      for n in [8, 16, 32, 64, 128, 256] {
+        var molecule = randomLiquid(atoms: n, seed: UInt64(n))
+        (molecule.cell, molecule.pbc) = (.zero, [false, false, false])
+        func median(_ build: () throws -> NeighborList) rethrows -> (Double, Int) {
+          var times: [Double] = [], pairs = try build().count
+          for _ in 0..<2001 {
+            let start = ContinuousClock.now
+            pairs = try build().count
+            times.append(secondsSince(start))
+          }
+          return (times.sorted()[times.count / 2], pairs)
+        }
+        let (direct, pairs) = try median { try moleculePairList(molecule, cutoff: cutoff) }
+        let (cells, cellPairs) = try median { try cellListNeighborList(molecule, cutoff: cutoff) }
+        guard pairs == cellPairs else { throw CommandFailure("\(n) atoms: \(pairs) pairs directly, \(cellPairs) from the cell list") }
+        print(String(format: "%5d %7d %11.2f %14.2f %20.2f", n, pairs, direct * 1e6, cells * 1e6, cells / direct))
+      }
     }
 
     /// fcc Cu, a = 3.61 Å: the n×n×n supercell of the 4-atom cubic cell closest to `atoms`.
