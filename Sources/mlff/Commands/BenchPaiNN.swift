@@ -141,7 +141,8 @@ extension MLFF.Bench {
       let potential = PaiNNPotential(
         model: PaiNNModel.random(configuration, elements: [1, 6, 8, 14, 29], seed: 0), precision: .float, threads: threads)
       for c in cases where !c.structure.isPeriodic {
-        let alone = try medianTime { _ = try potential.compute([c.structure], .energyAndForces) }
+        // A call alone takes µs: many more of them than --repeats for a steady median.
+        let alone = try medianTime(repeats: max(repeats, 4001)) { _ = try potential.compute([c.structure], .energyAndForces) }
         let copies = Array(repeating: c.structure, count: batch)
         let inBatch = try medianTime { _ = try potential.compute(copies, .energyAndForces) } / Double(batch)
         print(pad("F=8 L=1", 8) + pad(c.name, 10) + "  µs per structure beyond the arithmetic: alone "
@@ -150,10 +151,10 @@ extension MLFF.Bench {
     }
 
     /// Median seconds of `repeats` runs of `body` after one warm-up run.
-    func medianTime(_ body: () throws -> Void) throws -> Double {
+    func medianTime(repeats: Int? = nil, _ body: () throws -> Void) throws -> Double {
       try body()
       var times: [Double] = []
-      for _ in 0..<repeats {
+      for _ in 0..<(repeats ?? self.repeats) {
         let start = ContinuousClock.now
         try body()
         times.append(seconds(ContinuousClock.now - start))
