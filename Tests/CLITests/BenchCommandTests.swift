@@ -35,6 +35,19 @@ import Testing
     #expect(system.status == 64 && system.stderr.contains("unknown system 'Si65' in --systems"), "\(system.stderr)")
   }
 
+  @Test func neighborsBenchTimesMoleculesBothWays() throws {
+    // The command itself refuses a size where the two lists differ in their pair count.
+    let run = try runMLFF(["bench", "neighbors", "--molecules"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let rows = run.stdout.split(separator: "\n").map { $0.split(separator: " ").compactMap { Double($0) } }.filter { $0.count == 5 }
+    #expect(rows.map { Int($0[0]) } == [8, 16, 32, 64, 128, 256], "\(run.stdout)")
+    for row in rows {
+      #expect(row[1] > 0 && row[2] > 0 && row[3] > 0, "\(row)")
+      #expect(abs(row[4] - row[3] / row[2]) <= 0.01 * row[4] + 0.01, "the ratio column is cell list / direct: \(row)")
+    }
+    #expect(run.stdout.contains("used up to 64 atoms"), "\(run.stdout)")
+  }
+
   @Test func painnBenchTimesOnlyTheChosenSystems() throws {
     let run = try runMLFF(["bench", "painn", "--presets", "tiny", "--no-peer", "--repeats", "1", "--systems", "si64,ETHANOL"])
     #expect(run.status == 0, "\(run.stderr)")
