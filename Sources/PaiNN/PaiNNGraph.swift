@@ -46,7 +46,7 @@ public struct PaiNNGraph: Sendable {
   public init(_ structures: [Structure], elements: [Int], cutoff: Double, firstIndex: Int = 0) throws {
     // Embedding row of each atomic number (−1: not a model element), a table rather than a
     // dictionary: a batch of one small molecule costs a few µs, of which hashing was a part.
-    var index = [Int32](repeating: -1, count: (elements.max() ?? 0) + 1)
+    var index = [Int32](repeating: -1, count: max(0, elements.max() ?? 0) + 1)
     for (k, z) in elements.enumerated() where z >= 0 { index[z] = Int32(k) }
     for (s, structure) in structures.enumerated()
     where structure.atomicNumbers.contains(where: { !($0 >= 0 && $0 < index.count && index[$0] >= 0) }) {
