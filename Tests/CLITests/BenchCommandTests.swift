@@ -53,5 +53,17 @@ import Testing
     #expect(run.status == 0, "\(run.stderr)")
     #expect(run.stdout.contains("tiny    ethanol") && run.stdout.contains("tiny    Si64"), "\(run.stdout)")
     for name in ["biphenyl", "Si216", "Cu1372"] { #expect(!run.stdout.contains("tiny    \(name)"), "\(run.stdout)") }
+    // The roofline columns: the share of the measured sgemm rate, and the peak memory.
+    let peakLine = run.stdout.split(separator: "\n").first { $0.hasPrefix("of peak: GFLOP/s over the measured sgemm rate, ") }
+    let peak = peakLine.flatMap { Double($0.split(separator: " ")[8]) }
+    #expect(peak.map { $0 > 0.1 && $0 < 1e5 } == true, "\(run.stdout)")
+    for row in run.stdout.split(separator: "\n") where row.hasPrefix("tiny ") {
+      let fields = row.split(separator: " ")
+      let rate = Double(fields[fields.count - 4]), share = Double(fields[fields.count - 3].dropLast())
+      let megabytes = Double(fields[fields.count - 1])
+      #expect(fields[fields.count - 3].hasSuffix("%") && rate != nil && share != nil, "\(row)")
+      if let rate, let share, let peak { #expect(abs(share - 100 * rate / peak) <= 1, "\(row)") }
+      #expect(megabytes.map { $0 > 1 && $0 < 1e5 } == true, "\(row)")
+    }
   }
 }

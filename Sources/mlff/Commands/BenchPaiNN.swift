@@ -14,7 +14,7 @@ extension MLFF.Bench {
       abstract: "Time PaiNN energy + forces against schnetpack's PaiNN (PyTorch CPU) on molecules and crystals.",
       usage: "mlff bench painn [<options>]",
       discussion: """
-        Structures: ethanol (9 atoms), planar biphenyl (22), diamond Si 2×2×2 and 3×3×3 (64, 216, periodic), fcc Cu 7×7×7 (1372, periodic). For each preset a random model is written and evaluated here in Float (neighbour list included in the time) and by scripts/bench/painn_schnetpack.py with schnetpack's PaiNN + Atomwise + Forces in float32 on the same weights and positions (neighbour list precomputed, not timed). Prints the median of --repeats evaluations after one warm-up, and the ratio schnetpack time / mlff time (above 1: mlff is faster).
+        Structures: ethanol (9 atoms), planar biphenyl (22), diamond Si 2×2×2 and 3×3×3 (64, 216, periodic), fcc Cu 7×7×7 (1372, periodic). For each preset a random model is written and evaluated here in Float (neighbour list included in the time) and by scripts/bench/painn_schnetpack.py with schnetpack's PaiNN + Atomwise + Forces in float32 on the same weights and positions (neighbour list precomputed, not timed). Prints the median of --repeats evaluations after one warm-up, and the ratio schnetpack time / mlff time (above 1: mlff is faster); beside it the roofline: the evaluation's FLOPs counted from the architecture, the rate they are done at, that rate as a share of the sgemm rate measured at the start of the run (raw BLAS 512², --threads threads), µs per atom, and the process's peak resident memory after each structure.
 
         With --engine tensor the same model also runs through its tensor-engine execution (PaiNNTrainable.forward without a recorded graph, neighbour list included), and the ratio tensor time / fused time is printed: what the hand-derived fused path gains.
 
@@ -73,13 +73,16 @@ extension MLFF.Bench {
       defer { try? FileManager.default.removeItem(at: folder) }
       let structuresURL = folder.appendingPathComponent("structures.xyz")
       try ExtXYZ.write(cases.map(\.structure), to: structuresURL)
+      let peak = measuredSGEMMPeak(threads: threads)
       print("PaiNN energy + forces, median of \(repeats), \(threads) thread(s); mlff Float (neighbour list included) vs schnetpack float32 (neighbour list excluded)")
       print("GFLOP: the arithmetic of one energy + forces evaluation counted from the architecture (PaiNNCost); GFLOP/s: that over mlff's time")
+      print("of peak: GFLOP/s over the measured sgemm rate, " + String(format: "%.1f", peak)
+        + " GFLOP/s (raw BLAS 512×512·512×512, \(threads) thread(s), best of 20); peak MB: the process's peak resident memory so far")
       print(pad("preset", 8) + pad("structure", 10) + pad("atoms", 6, right: true) + pad("mlff ms", 12, right: true)
         + pad("schnetpack ms", 15, right: true) + pad("ratio", 8, right: true)
         + (engine == .tensor ? pad("tensor ms", 12, right: true) + pad("tensor/fused", 14, right: true) : "")
         + pad("edges", 10, right: true) + pad("GFLOP", 9, right: true) + pad("GFLOP/s", 9, right: true)
-        + pad("µs/atom", 9, right: true))
+        + pad("of peak", 9, right: true) + pad("µs/atom", 9, right: true) + pad("peak MB", 9, right: true))
       for preset in presets.values {
         let name = preset.rawValue
         let model = PaiNNModel.random(preset.configuration, elements: [1, 6, 8, 14, 29], seed: 0)
@@ -88,10 +91,11 @@ extension MLFF.Bench {
         let potential = PaiNNPotential(model: model, precision: .float, threads: threads, activations: activations)
         var mine: [Double] = [], tensor: [Double] = []
         let trainable = engine == .tensor ? PaiNNTrainable<Float>(model) : nil
-        var edges: [Int] = []
+        var edges: [Int] = [], peakMB: [Double] = []
         for (_, structure) in cases + mineOnly {
           edges.append(try PaiNNGraph([structure], elements: model.elements, cutoff: model.configuration.cutoff).edgeCount)
           mine.append(try medianTime { _ = try potential.compute([structure], .energyAndForces) })
+          peakMB.append(peakResidentMegabytes())
           if let trainable, mine.count <= cases.count {
             TensorThreads.setBLASThreads(threads)
             defer { TensorThreads.setBLASThreads(1) }
@@ -121,7 +125,9 @@ extension MLFF.Bench {
               + pad(String(format: "%.2f", tensor[k] / mine[k]), 14, right: true) : "")
             + pad(String(edges[k]), 10, right: true) + pad(String(format: "%.3f", cost(k) / 1e9), 9, right: true)
             + pad(String(format: "%.1f", cost(k) / mine[k] / 1e9), 9, right: true)
-            + pad(String(format: "%.1f", mine[k] * 1e6 / Double(c.structure.count)), 9, right: true))
+            + pad(String(format: "%.0f%%", 100 * cost(k) / mine[k] / 1e9 / peak), 9, right: true)
+            + pad(String(format: "%.1f", mine[k] * 1e6 / Double(c.structure.count)), 9, right: true)
+            + pad(String(format: "%.0f", peakMB[k]), 9, right: true))
 
         }
         for b in batched {

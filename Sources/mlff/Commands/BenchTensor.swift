@@ -103,13 +103,8 @@ extension MLFF.Bench {
       defer { SmallProducts.enabled = true }
       for (m, k, n) in shapes {
         // On 64-byte boundaries, as the fused network's buffers are.
-        func aligned(_ count: Int, _ value: (Int) -> Float) -> UnsafeMutablePointer<Float> {
-          let p = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
-          for i in 0..<count { p[i] = value(i) }
-          return p
-        }
-        let a = aligned(m * k) { Float(sin(Double($0))) }, b = aligned(copies * k * n) { Float(cos(0.7 * Double($0))) }
-        let c = aligned(m * n) { _ in 0 }
+        let a = alignedFloats(m * k) { Float(sin(Double($0))) }, b = alignedFloats(copies * k * n) { Float(cos(0.7 * Double($0))) }
+        let c = alignedFloats(m * n) { _ in 0 }
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
         let flops = 2 * Double(m * n * k)
         let calls = max(copies, Int(5e7 / flops) / copies * copies)
@@ -270,6 +265,32 @@ func timeIt(repeats: Int, _ body: () -> Void) -> Timing {
   }
   times.sort()
   return Timing(best: times[0], median: times[times.count / 2])
+}
+
+/// The machine's measured Float product rate, GFLOP/s: the best of 20 raw BLAS products
+/// [512, 512]·[512, 512] on 64-byte-aligned buffers with BLAS on `threads` threads (put back
+/// as it was afterwards). The reference of the benchmarks' "of peak" columns.
+func measuredSGEMMPeak(threads: Int) -> Double {
+  let n = 512
+  let a = alignedFloats(n * n) { Float(sin(Double($0))) }, b = alignedFloats(n * n) { Float(cos(0.7 * Double($0))) }
+  let c = alignedFloats(n * n) { _ in 0 }
+  defer { a.deallocate(); b.deallocate(); c.deallocate() }
+  let before = TensorThreads.blasThreads
+  TensorThreads.setBLASThreads(threads)
+  defer { TensorThreads.setBLASThreads(before) }
+  let time = timeIt(repeats: 20) {
+    Float._gemm(transposeA: false, transposeB: false, m: n, n: n, k: n, a, lda: n, b, ldb: n, c, ldc: n)
+  }
+  return 2 * Double(n * n * n) / time.best / 1e9
+}
+
+/// `count` Floats on a 64-byte boundary (as the fused network's buffers are), element i set to
+/// `value(i)`; the caller deallocates them.
+private func alignedFloats(_ count: Int, _ value: (Int) -> Float) -> UnsafeMutablePointer<Float> {
+  let p = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+    .bindMemory(to: Float.self, capacity: count)
+  for i in 0..<count { p[i] = value(i) }
+  return p
 }
 
 private func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
