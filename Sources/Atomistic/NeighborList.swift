@@ -54,6 +54,11 @@ public enum NeighborListError: Error, CustomStringConvertible, Equatable {
   case degenerateCell(String)
   /// Atom `atom` (0-based) has a position that cannot be placed in the cell; the string says why.
   case invalidPosition(atom: Int, String)
+
+  /// `.invalidPosition` for a position with a NaN or infinite coordinate (every search's words).
+  static func nonFinitePosition(atom: Int) -> NeighborListError {
+    .invalidPosition(atom: atom, "its position is not a finite number")
+  }
   /// The periodic cell is so small for the cutoff that each atom would have about
   /// `neighboursPerAtom` neighbours (`impliedNeighboursPerAtom`): a list that would not fit in
   /// memory, and no real material (a cell in the wrong units, or collapsed).
@@ -197,7 +202,7 @@ public func moleculePairList(_ structure: Structure, cutoff: Double) throws -> N
   var centers: [Int32] = [], neighbors: [Int32] = []
   try structure.positions.withUnsafeBufferPointer { r in
     for k in 0..<n where !(r[k].x.isFinite && r[k].y.isFinite && r[k].z.isFinite) {
-      throw NeighborListError.invalidPosition(atom: k, "its position is not a finite number")
+      throw NeighborListError.nonFinitePosition(atom: k)
     }
     centers.reserveCapacity(n * (n - 1))
     neighbors.reserveCapacity(n * (n - 1))

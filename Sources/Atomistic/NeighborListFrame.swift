@@ -72,7 +72,7 @@ struct NeighborSearchFrame {
     for k in 0..<n {
       let r = structure.positions[k]
       guard r.x.isFinite, r.y.isFinite, r.z.isFinite else {
-        throw NeighborListError.invalidPosition(atom: k, "its position is not a finite number")
+        throw NeighborListError.nonFinitePosition(atom: k)
       }
       var f = SIMD3(dot(r, b.0), dot(r, b.1), dot(r, b.2))
       if isPeriodic {
