@@ -48,6 +48,23 @@ import Testing
     #expect(run.stdout.contains("used up to 64 atoms"), "\(run.stdout)")
   }
 
+  @Test func tensorBenchTimesTheFewRowProductsBothWays() throws {
+    let run = try runMLFF(["bench", "tensor", "--no-torch", "--sizes", "64", "--repeats", "1", "--threads", "1"])
+    #expect(run.status == 0, "\(run.stderr)")
+    // "  9×128·128×128 hot   100.8   88.8   1.14": kernel and BLAS GFLOP/s, and their ratio.
+    let rows = run.stdout.split(separator: "\n").filter { $0.contains("·") && ($0.contains(" hot ") || $0.contains(" cold ")) }
+    // Seven shapes, hot and cold, on a processor with the kernel; none without it.
+    let expected = run.stdout.contains("has no AVX2 + FMA, every product goes to BLAS") ? 0 : 14
+    #expect(rows.count == expected, "\(run.stdout)")
+    for row in rows {
+      let numbers = row.split(separator: " ").dropFirst(2).compactMap { Double($0) }
+      #expect(numbers.count == 3, "\(row)")
+      guard numbers.count == 3 else { continue }
+      #expect(numbers[0] > 0 && numbers[1] > 0, "\(row)")
+      #expect(abs(numbers[2] - numbers[0] / numbers[1]) <= 0.01 * numbers[2] + 0.01, "the ratio is kernel / BLAS: \(row)")
+    }
+  }
+
   @Test func painnBenchTimesOnlyTheChosenSystems() throws {
     let run = try runMLFF(["bench", "painn", "--presets", "tiny", "--no-peer", "--repeats", "1", "--systems", "si64,ETHANOL"])
     #expect(run.status == 0, "\(run.stderr)")
